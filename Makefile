@@ -136,7 +136,7 @@ $(SYNTH): $(SYNTH_OBJS)
 define preset
 .PHONY: $(1)-$(2)
 $(1)-$(2): $(SYNTH) $(RUNTIME_UNIX)
-	+$(Q)$(SYNTH) build -t $(2) examples/$(1)
+	+$(Q)$(SYNTH) build -t $(2) -o $(B) examples/$(1)
 endef
 $(foreach a,$(APPS),$(foreach t,$(TARGETS),$(eval $(call preset,$(a),$(t)))))
 
