@@ -36,6 +36,7 @@ typedef void (*timer_fn)(struct timer *t, void *arg);
 struct timer {
 	uint64_t deadline;
 	uint32_t heap_index; /* position in the scheduler's heap, 0 = idle */
+	uint32_t seq;        /* arming order: equal deadlines fire first-armed first */
 	timer_fn fn;
 	void *arg;
 };

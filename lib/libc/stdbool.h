@@ -1,0 +1,10 @@
+/* bool for freestanding builds (C11 _Bool). */
+#ifndef SYNTH_LIBC_STDBOOL_H
+#define SYNTH_LIBC_STDBOOL_H
+
+#define bool _Bool
+#define true 1
+#define false 0
+#define __bool_true_false_are_defined 1
+
+#endif
