@@ -1,0 +1,249 @@
+/* kv "hostdir": serves a host folder read-only. Every path is resolved by
+ * the kernel with openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)
+ * relative to the folder's descriptor, so neither "..", an absolute path
+ * nor a symbolic link (or /proc magic link) can lead outside it, whatever
+ * kv_path_check let through; links that stay inside work. Paths that
+ * would escape read as missing. Only regular files and folders are
+ * served: a FIFO, socket or device node in the folder is missing too. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "backends/unix/kv_hostdir.h"
+#include "lib/platform.h"
+
+/* glibc 2.36 has no openat2 wrapper. */
+static int hd_openat2(int dirfd, const char *path, uint64_t flags)
+{
+	struct open_how how = {
+		.flags = flags,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd;
+
+	do
+		fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+	while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+	if (fd >= 0)
+		return (int)fd;
+	/* EXDEV: the path left the folder; ELOOP: a magic link or a link
+	 * loop. Neither names a file of this tree. */
+	if (errno == EXDEV || errno == ELOOP)
+		return -ENOENT;
+	return -errno;
+}
+
+/* Copy a kv path (not NUL-terminated) into buf as a C string relative to
+ * the folder; the root is ".". */
+static int hd_cpath(char *buf, size_t size, const char *path, size_t len)
+{
+	if (len >= size)
+		return -ENAMETOOLONG;
+	if (memchr(path, '\0', len))
+		return -EINVAL;
+	if (len == 0) {
+		buf[0] = '.';
+		buf[1] = '\0';
+		return 0;
+	}
+	memcpy(buf, path, len);
+	buf[len] = '\0';
+	return 0;
+}
+
+/* Fill f from st; 0, or -ENOENT for what is neither a file nor a folder. */
+static int hd_fill(struct kv_file *f, const struct stat *sb)
+{
+	if (S_ISREG(sb->st_mode)) {
+		f->size = (uint64_t)sb->st_size;
+		f->flags = 0;
+	} else if (S_ISDIR(sb->st_mode)) {
+		f->size = 0;
+		f->flags = KV_DIR;
+	} else {
+		return -ENOENT;
+	}
+	f->mtime_ns = (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
+	f->data = NULL;
+	f->handle = 0;
+	return 0;
+}
+
+static int hostdir_open(void *state, const char *path, size_t len, struct kv_file *out)
+{
+	struct kv_hostdir *st = state;
+	char name[KV_PATH_MAX + 1];
+	struct stat sb;
+	int rc = hd_cpath(name, sizeof name, path, len);
+
+	if (rc < 0)
+		return rc;
+	/* O_NONBLOCK so that opening a FIFO cannot stall the process. */
+	int fd = hd_openat2(st->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &sb) != 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	rc = hd_fill(out, &sb);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	out->handle = (uintptr_t)fd;
+	return 0;
+}
+
+static long hostdir_pread(void *state, struct kv_file *f, void *buf, size_t len, uint64_t off)
+{
+	(void)state;
+	if (f->flags & KV_DIR)
+		return -EISDIR;
+	if (off >= f->size || off > (uint64_t)INT64_MAX)
+		return 0;
+	if (len > (size_t)LONG_MAX)
+		len = (size_t)LONG_MAX;
+	for (;;) {
+		ssize_t n = pread((int)f->handle, buf, len, (off_t)off);
+		if (n >= 0)
+			return n;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+static void hostdir_close(void *state, struct kv_file *f)
+{
+	(void)state;
+	close((int)f->handle);
+	f->handle = (uintptr_t)-1;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int hostdir_list(void *state, const char *dir, size_t len, kv_list_fn fn, void *arg)
+{
+	struct kv_hostdir *st = state;
+	char path[KV_PATH_MAX + 1 + 256 + 1];
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int rc = hd_cpath(path, KV_PATH_MAX + 1, dir, len);
+
+	if (rc < 0)
+		return rc;
+	int dfd = hd_openat2(st->dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return dfd;
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		rc = -errno;
+		close(dfd);
+		return rc;
+	}
+	/* Read every name first and close the folder, so the callback (which
+	 * may block the fiber) runs with no descriptor held. */
+	for (;;) {
+		errno = 0;
+		struct dirent *e = readdir(d);
+		if (!e) {
+			rc = errno ? -errno : 0;
+			break;
+		}
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			char **nn = realloc(names, ncap * sizeof *nn);
+			if (!nn) {
+				rc = -ENOMEM;
+				break;
+			}
+			names = nn;
+			cap = ncap;
+		}
+		if (!(names[n] = strdup(e->d_name))) {
+			rc = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	if (rc == 0 && n > 1)
+		qsort(names, n, sizeof *names, cmp_names);
+
+	/* Each entry is resolved from the folder's root like an open would,
+	 * so a link pointing outside is left out rather than described. */
+	size_t prefix = len;
+	if (len > 0)
+		path[prefix++] = '/';
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		size_t nl = strlen(names[i]);
+		if (prefix + nl >= sizeof path)
+			continue;
+		memcpy(path + prefix, names[i], nl + 1);
+		int fd = hd_openat2(st->dirfd, path, O_PATH | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		struct stat sb;
+		struct kv_file f;
+		int ok = fstat(fd, &sb) == 0 && hd_fill(&f, &sb) == 0;
+		close(fd);
+		if (ok)
+			rc = fn(arg, names[i], &f);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+static const struct kv_ops kv_hostdir_ops = {
+	.name = "hostdir",
+	.version = KV_OPS_V1,
+	.open = hostdir_open,
+	.pread = hostdir_pread,
+	.close = hostdir_close,
+	.list = hostdir_list,
+};
+
+int kv_hostdir_connect(struct kv *dev, struct kv_hostdir *st, const struct kv_hostdir_config *cfg)
+{
+	const char *dir = cfg && cfg->dir && cfg->dir[0] ? cfg->dir : ".";
+
+	st->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->dirfd < 0)
+		return -errno;
+	int fd = hd_openat2(st->dirfd, ".", O_PATH | O_CLOEXEC);
+	if (fd < 0) {
+		if (fd == -ENOSYS) {
+			static const char msg[] = "kv hostdir: this kernel has no openat2(2); refusing to serve a folder\n";
+			plat_diag_write(msg, sizeof msg - 1);
+		}
+		close(st->dirfd);
+		st->dirfd = -1;
+		return fd;
+	}
+	close(fd);
+	dev->ops = &kv_hostdir_ops;
+	dev->state = st;
+	return 0;
+}
+
+void kv_hostdir_disconnect(struct kv_hostdir *st)
+{
+	if (st->dirfd >= 0)
+		close(st->dirfd);
+	st->dirfd = -1;
+}

@@ -1,0 +1,38 @@
+/* stack "socket": TCP and UDP over the Linux kernel's own TCP/IP, through
+ * non-blocking sockets registered with the platform's epoll. A call that
+ * would block parks only the calling fiber. */
+#ifndef SYNTH_BACKENDS_UNIX_STACK_SOCKET_H
+#define SYNTH_BACKENDS_UNIX_STACK_SOCKET_H
+
+#include <stdbool.h>
+
+#include "devices/stack.h"
+
+struct stack_socket_handle;
+
+struct stack_socket {
+	struct stack_socket_handle *live;  /* every open listener, flow and UDP socket */
+	struct stack_socket_handle *spare; /* freed handles kept for reuse */
+	unsigned nspare;
+	bool down;                         /* disconnected: new sockets are refused */
+};
+
+struct stack_socket_config {
+	int unused;
+};
+
+int stack_socket_connect(struct stack *dev, struct stack_socket *state,
+                         const struct stack_socket_config *cfg);
+
+/* Closes every socket still open (listeners, flows, UDP): fibers waiting
+ * on one wake with -ECANCELED; the handles stay valid until the app
+ * closes them, and every later call on them fails with -EBADF. */
+void stack_socket_disconnect(struct stack_socket *state);
+
+/* The address a listener or UDP socket is bound to, e.g. the port the
+ * kernel chose for port 0. Returns 0 or a negative errno. Specific to
+ * this implementation until stack.h grows a local-endpoint op. */
+int stack_socket_listener_local(struct stack_listener *l, struct ip_endpoint *out);
+int stack_socket_udp_local(struct stack_udp *u, struct ip_endpoint *out);
+
+#endif
