@@ -106,24 +106,35 @@ void plat_stack_free(void *base, size_t size)
 
 /* ---- diagnostics, entropy, exit ------------------------------------------ */
 
-void plat_diag_write(const char *buf, size_t len)
+/* Write everything, stalling the process if need be: diagnostics and
+ * --help must get out even before the event loop runs or after it ended,
+ * and even when the descriptor was handed to us non-blocking. */
+static void write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
-		ssize_t n = write(STDERR_FILENO, buf, len);
+		ssize_t n = write(fd, buf, len);
 		if (n > 0) {
 			buf += n;
 			len -= (size_t)n;
 		} else if (n < 0 && errno == EINTR) {
 			continue;
 		} else if (n < 0 && errno == EAGAIN) {
-			/* stderr was handed to us non-blocking: diagnostics must get
-			 * out even so, and may stall the process to do it. */
-			struct pollfd p = { .fd = STDERR_FILENO, .events = POLLOUT };
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
 			poll(&p, 1, 1000);
 		} else {
 			return;
 		}
 	}
+}
+
+void plat_diag_write(const char *buf, size_t len)
+{
+	write_all(STDERR_FILENO, buf, len);
+}
+
+void plat_out_write(const char *buf, size_t len)
+{
+	write_all(STDOUT_FILENO, buf, len);
 }
 
 int unix_getrandom(void *buf, size_t len)

@@ -151,6 +151,23 @@ static int handle_wait(struct stack_socket_handle *h, bool write, uint64_t deadl
 	return rc;
 }
 
+/* A syscall on h failed with err (or was skipped, as EAGAIN, because the
+ * readiness flag was clear). EAGAIN clears the flag and parks the fiber
+ * until epoll sets it again; EINTR retries at once. Returns 0 to retry,
+ * or a negative errno to return (h may be gone then). */
+static int handle_again(struct stack_socket_handle *h, bool write, int err, uint64_t deadline)
+{
+	if (err == EINTR)
+		return 0;
+	if (err != EAGAIN)
+		return -err;
+	if (write)
+		h->io.can_write = false;
+	else
+		h->io.can_read = false;
+	return handle_wait(h, write, deadline);
+}
+
 static void to_sockaddr(struct sockaddr_in *sa, const struct ip_endpoint *ep)
 {
 	memset(sa, 0, sizeof *sa);
@@ -221,6 +238,7 @@ static int sock_tcp_accept(void *state, struct stack_listener *l, struct stack_f
 	struct stack_socket_handle *h = &l->h;
 
 	for (;;) {
+		int err = EAGAIN;
 		if (h->io.can_read) {
 			struct sockaddr_in sa;
 			socklen_t salen = sizeof sa;
@@ -240,18 +258,10 @@ static int sock_tcp_accept(void *state, struct stack_listener *l, struct stack_f
 				*out = (struct stack_flow *)fh;
 				return 0;
 			}
-			switch (errno) {
-			case EAGAIN:
-				h->io.can_read = false;
-				break;
-			case EINTR:
-			case ECONNABORTED: /* the peer gave up while queued: take the next */
-				continue;
-			default:
-				return -errno;
-			}
+			/* ECONNABORTED: the peer gave up while queued; take the next. */
+			err = errno == ECONNABORTED ? EINTR : errno;
 		}
-		int rc = handle_wait(h, false, deadline);
+		int rc = handle_again(h, false, err, deadline);
 		if (rc < 0)
 			return rc;
 	}
@@ -324,6 +334,7 @@ static long sock_tcp_read(void *state, struct stack_flow *f, void *buf, size_t l
 	if (len == 0)
 		return -EINVAL;
 	for (;;) {
+		int err = EAGAIN;
 		if (h->io.can_read) {
 			ssize_t n = read(h->io.fd, buf, len);
 			if (n > 0) {
@@ -339,13 +350,9 @@ static long sock_tcp_read(void *state, struct stack_flow *f, void *buf, size_t l
 			}
 			if (n == 0)
 				return 0;
-			if (errno == EAGAIN)
-				h->io.can_read = false;
-			else if (errno != EINTR)
-				return -errno;
-			continue;
+			err = errno;
 		}
-		int rc = handle_wait(h, false, deadline);
+		int rc = handle_again(h, false, err, deadline);
 		if (rc < 0)
 			return rc;
 	}
@@ -372,7 +379,7 @@ static long sock_tcp_writev(void *state, struct stack_flow *f, const struct io_v
 		return 0;
 	for (;;) {
 		if (!h->io.can_write) {
-			int rc = handle_wait(h, true, deadline);
+			int rc = handle_again(h, true, EAGAIN, deadline);
 			if (rc < 0)
 				return rc;
 			continue;
@@ -400,10 +407,9 @@ static long sock_tcp_writev(void *state, struct stack_flow *f, const struct io_v
 		 * reset must yield -EPIPE even where SIGPIPE is not ignored. */
 		ssize_t n = sendmsg(h->io.fd, &mh, MSG_NOSIGNAL);
 		if (n < 0) {
-			if (errno == EAGAIN)
-				h->io.can_write = false;
-			else if (errno != EINTR)
-				return -errno;
+			int rc = handle_again(h, true, errno, deadline);
+			if (rc < 0)
+				return rc;
 			continue;
 		}
 		done += (size_t)n;
@@ -479,17 +485,14 @@ static long sock_udp_sendto(void *state, struct stack_udp *u, const void *buf, s
 		return -EDESTADDRREQ;
 	to_sockaddr(&sa, to);
 	for (;;) {
+		int err = EAGAIN;
 		if (h->io.can_write) {
 			ssize_t n = sendto(h->io.fd, buf, len, MSG_NOSIGNAL, (struct sockaddr *)&sa, sizeof sa);
 			if (n >= 0)
 				return n;
-			if (errno == EAGAIN)
-				h->io.can_write = false;
-			else if (errno != EINTR)
-				return -errno;
-			continue;
+			err = errno;
 		}
-		int rc = handle_wait(h, true, SCHED_FOREVER);
+		int rc = handle_again(h, true, err, SCHED_FOREVER);
 		if (rc < 0)
 			return rc;
 	}
@@ -502,6 +505,7 @@ static long sock_udp_recvfrom(void *state, struct stack_udp *u, void *buf, size_
 
 	(void)state;
 	for (;;) {
+		int err = EAGAIN;
 		if (h->io.can_read) {
 			struct sockaddr_in sa;
 			socklen_t salen = sizeof sa;
@@ -513,13 +517,9 @@ static long sock_udp_recvfrom(void *state, struct stack_udp *u, void *buf, size_
 					from_sockaddr(from, &sa);
 				return n;
 			}
-			if (errno == EAGAIN)
-				h->io.can_read = false;
-			else if (errno != EINTR)
-				return -errno;
-			continue;
+			err = errno;
 		}
-		int rc = handle_wait(h, false, deadline);
+		int rc = handle_again(h, false, err, deadline);
 		if (rc < 0)
 			return rc;
 	}
