@@ -68,6 +68,11 @@ static int drain(struct console_stdout *c, bool in_fiber)
 
 static int flush_out(struct console_stdout *c)
 {
+	/* A timer callback has no fiber to park: it polls like disconnect.
+	 * (Interleaving with a fiber's drain is harmless: both only take
+	 * bytes off the front, each without yielding in between.) */
+	if (!fiber_self())
+		return drain(c, false);
 	while (c->busy)
 		cond_wait(&c->idle, SCHED_FOREVER);
 	c->busy = true;
