@@ -35,6 +35,11 @@ void plat_stack_free(void *base, size_t size);
  * panics go here (stderr on UNIX, the emergency console on Xen). */
 void plat_diag_write(const char *buf, size_t len);
 
+/* Optional: the program's standard output (stdout on UNIX), used for
+ * --help so it can be piped. Declared weak: a platform that has no such
+ * thing leaves it out and --help goes to plat_diag_write. */
+void plat_out_write(const char *buf, size_t len) __attribute__((weak));
+
 /* Fill buf with entropy for seeding (e.g. TCP ISN secrets). */
 void plat_entropy(void *buf, size_t len);
 
