@@ -148,6 +148,8 @@ static int handle_wait(struct stack_socket_handle *h, bool write, uint64_t deadl
 			handle_free(h);
 		return -ECANCELED;
 	}
+	if (rc == -EBADF && h->owner->down)
+		rc = -ENETDOWN;
 	return rc;
 }
 
@@ -159,13 +161,17 @@ static int handle_again(struct stack_socket_handle *h, bool write, int err, uint
 {
 	if (err == EINTR)
 		return 0;
-	if (err != EAGAIN)
-		return -err;
-	if (write)
-		h->io.can_write = false;
-	else
-		h->io.can_read = false;
-	return handle_wait(h, write, deadline);
+	if (err == EAGAIN) {
+		if (write)
+			h->io.can_write = false;
+		else
+			h->io.can_read = false;
+		return handle_wait(h, write, deadline);
+	}
+	/* Disconnect closed the socket under the app: say why. */
+	if (err == EBADF && h->owner->down)
+		return -ENETDOWN;
+	return -err;
 }
 
 static void to_sockaddr(struct sockaddr_in *sa, const struct ip_endpoint *ep)

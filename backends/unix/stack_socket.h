@@ -26,7 +26,8 @@ int stack_socket_connect(struct stack *dev, struct stack_socket *state,
 
 /* Closes every socket still open (listeners, flows, UDP): fibers waiting
  * on one wake with -ECANCELED; the handles stay valid until the app
- * closes them, and every later call on them fails with -EBADF. */
+ * closes them, and later calls on them fail with -ENETDOWN, as do new
+ * listen/connect/bind calls. */
 void stack_socket_disconnect(struct stack_socket *state);
 
 /* The address a listener or UDP socket is bound to, e.g. the port the

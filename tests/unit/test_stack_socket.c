@@ -475,8 +475,10 @@ static void test_disconnect(void)
 	CHECK_EQ_INT(w.rc, -ECANCELED);
 	/* Handles stay valid until closed; calls on them fail cleanly. */
 	char buf[8];
-	CHECK_EQ_INT(stack_tcp_read(&net, c, buf, sizeof buf, after_ms(10)), -EBADF);
-	CHECK(stack_tcp_write(&net, c, "x", 1, after_ms(10)) < 0);
+	CHECK_EQ_INT(stack_tcp_read(&net, c, buf, sizeof buf, after_ms(10)), -ENETDOWN);
+	CHECK_EQ_INT(stack_tcp_write(&net, c, "x", 1, after_ms(10)), -ENETDOWN);
+	struct stack_flow *f2;
+	CHECK_EQ_INT(stack_tcp_accept(&net, s.l, &f2, NULL, after_ms(10)), -ENETDOWN);
 	stack_tcp_close(&net, c);
 	stack_tcp_listener_close(&net, s.l);
 	struct ip_endpoint any = { { LOOPBACK }, 0 };
