@@ -1,12 +1,15 @@
 /* Unit tests of lib/fmt.c: every conversion, flag, width, precision and
  * length modifier combination compared with the host C library's
- * snprintf; truncation and the returned length; streaming through a sink. */
+ * snprintf; truncation and the returned length; streaming through a sink;
+ * console_printf over a fake console (pieces, byte counts, errors). */
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "devices/console.h"
 #include "lib/fmt.h"
 #include "tests/unit/check.h"
 
@@ -198,8 +201,62 @@ static void test_stream(void)
 	CHECK(nflushes > 10);
 }
 
+/* ---- console_printf through a fake console ---- */
+
+static char con_out[8192];
+static size_t con_len;
+static int con_writes;
+static long con_fail_after; /* fail writes once this many bytes went out */
+
+static long fake_write(void *state, const char *buf, size_t len)
+{
+	(void)state;
+	if (con_fail_after >= 0 && (long)con_len >= con_fail_after)
+		return -EIO;
+	memcpy(con_out + con_len, buf, len);
+	con_len += len;
+	con_writes++;
+	return (long)len;
+}
+
+static const struct console_ops fake_ops = { .name = "fake", .version = CONSOLE_OPS_V1, .write = fake_write };
+
+static void test_console(void)
+{
+	struct console c = { .name = "console", .ops = &fake_ops };
+	con_len = 0;
+	con_writes = 0;
+	con_fail_after = -1;
+	CHECK_EQ_INT(console_printf(&c, "hello %s %d\n", "world", 42), 15);
+	CHECK_EQ_INT(con_writes, 1);
+	CHECK_EQ_MEM(con_out, "hello world 42\n", 15);
+
+	/* long output goes out in pieces, with nothing lost */
+	char big[3000];
+	for (size_t i = 0; i < sizeof big - 1; i++)
+		big[i] = (char)('a' + i % 26);
+	big[sizeof big - 1] = '\0';
+	con_len = 0;
+	con_writes = 0;
+	CHECK_EQ_INT(console_printf(&c, "[%s|%500d]", big, 7), 2999 + 503);
+	CHECK(con_writes > 10);
+	char expect[4000];
+	snprintf(expect, sizeof expect, "[%s|%500d]", big, 7);
+	CHECK_EQ_INT(con_len, strlen(expect));
+	CHECK_EQ_MEM(con_out, expect, strlen(expect));
+	CHECK_EQ_UINT(c.stats.bytes_out, 15 + strlen(expect));
+
+	/* a failing device: the error comes back, the rest is dropped */
+	con_len = 0;
+	con_fail_after = 256;
+	CHECK_EQ_INT(console_printf(&c, "%s", big), -EIO);
+	CHECK_EQ_INT(con_len, 256);
+	CHECK(c.stats.errors == 1);
+}
+
 int main(void)
 {
+	test_console();
 	test_integers();
 	test_strings();
 	test_misc();

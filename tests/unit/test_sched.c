@@ -463,8 +463,7 @@ static void smash_fn(void *arg)
 	(void)arg;
 	/* 16 KiB stack: the fiber's first frames sit in its top page, so
 	 * the lowest usable byte (the canary) is three pages further down. */
-	volatile char here = 0;
-	uintptr_t top_page = (uintptr_t)&here & ~(uintptr_t)4095;
+	uintptr_t top_page = (uintptr_t)__builtin_frame_address(0) & ~(uintptr_t)4095;
 	unsigned char *lo = (unsigned char *)(top_page - 3 * 4096);
 	unsigned char zero[16] = { 0 };
 	if (!memcmp(lo, zero, sizeof zero))
