@@ -34,7 +34,7 @@ static void test_wait_timeouts(void)
 	plat_wait(deadline);
 	uint64_t now = plat_monotonic_ns();
 	CHECK(now >= deadline);
-	CHECK(now - deadline < 15 * MS);
+	CHECK(now - deadline < 100 * MS);
 
 	/* Sub-millisecond: epoll_pwait2's nanosecond timeout (or a 1 ms
 	 * round-up without it), never early. */
@@ -42,7 +42,7 @@ static void test_wait_timeouts(void)
 	plat_wait(deadline);
 	now = plat_monotonic_ns();
 	CHECK(now >= deadline);
-	CHECK(now - deadline < 10 * MS);
+	CHECK(now - deadline < 100 * MS);
 
 	/* A deadline in the past polls. */
 	t0 = plat_monotonic_ns();
@@ -86,7 +86,7 @@ static void timer_fiber(void *arg)
 	CHECK_EQ_INT(nfired, NTIMERS);
 	for (int i = 0; i < NTIMERS; i++)
 		CHECK_EQ_INT(order[i], want[i]);
-	CHECK(late_max < 15 * MS);
+	CHECK(late_max < 100 * MS);
 }
 
 /* ---- unix_io on a pipe ---- */
