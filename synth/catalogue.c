@@ -242,7 +242,7 @@ static void impl_stmt(struct cp *cp, const char *kw, size_t n, struct pos kwpos)
 	} else if (KW("param")) {
 		struct param_decl *pd = lx_param(x);
 		if (pd)
-			vec_push(x->a, &im->params, pd);
+			param_add(x, &im->params, pd, "this implementation");
 	} else if (KW("generate")) {
 		if (!once(cp, S_GENERATE, kwpos))
 			return;
@@ -290,7 +290,6 @@ static void end_block(struct cp *cp)
 		if (!im->targets.n)
 			diag_error(d, im->pos, "implementation %s %s has no 'targets' (expected 'targets TARGET...')",
 			           synth_kinds[im->kind].name, im->name);
-		params_check_dups(d, &im->params, "this implementation");
 		if (im->gen) {
 			struct param_decl *p = param_find(&im->params, im->gen_param);
 			size_t gi = 0;

@@ -394,17 +394,14 @@ struct param_decl *lx_param(struct lx *x)
 	return pd;
 }
 
-void params_check_dups(struct diag *d, struct vec *params, const char *scope)
+bool param_add(struct lx *x, struct vec *params, struct param_decl *pd, const char *scope)
 {
-	for (size_t i = 0; i < params->n; i++) {
-		struct param_decl *p = params->v[i];
-		for (size_t j = 0; j < i; j++) {
-			struct param_decl *q = params->v[j];
-			if (strcmp(p->name, q->name) == 0) {
-				diag_error(d, p->pos, "duplicate parameter '%s' in %s (first declared at line %d)",
-				           p->name, scope, q->pos.line);
-				break;
-			}
-		}
+	struct param_decl *q = param_find(params, pd->name);
+	if (q) {
+		lx_error_at(x, pd->pos, "duplicate parameter '%s' in %s (first declared at line %d)", pd->name, scope,
+		            q->pos.line);
+		return false;
 	}
+	vec_push(x->a, params, pd);
+	return true;
 }

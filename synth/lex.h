@@ -63,8 +63,8 @@ bool name_is_c_keyword(const char *s);
 /* param NAME: TYPE = VALUE [fixed] "HELP" -- the cursor is after the
  * keyword. Returns NULL after reporting an error. */
 struct param_decl *lx_param(struct lx *x);
-/* Checks a list of parameter declarations for duplicate names. */
-void params_check_dups(struct diag *d, struct vec *params, const char *scope);
+/* Append pd to params unless the name is taken there (an error). */
+bool param_add(struct lx *x, struct vec *params, struct param_decl *pd, const char *scope);
 
 /* A short printable rendering of the token at the cursor, for messages:
  * "end of line", "'x'", "'word'". Valid until the next call on x. */

@@ -2,7 +2,9 @@
  * targets, devices and matrix (see docs/synth.1). Exit status 0 on
  * success, 1 on a failure (a build, a file that cannot be written), 2 on
  * a usage or input error (a bad manifest, an unknown target ...). */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
@@ -143,10 +145,20 @@ static const char *templates_dir(struct env *e)
 	return t;
 }
 
+/* The catalogues of SYNTH_HOME, or the files SYNTH_CATALOGUE lists
+ * (colon-separated; the golden tests use it for a fixture catalogue). */
 static int load_catalogue(struct env *e)
 {
 	if (e->cat.files.n)
 		return EXIT_OK;
+	const char *list = getenv("SYNTH_CATALOGUE");
+	if (list && *list) {
+		bool ok = true;
+		char *copy = arena_strdup(&e->a, list);
+		for (char *f = strtok(copy, ":"); f; f = strtok(NULL, ":"))
+			ok &= catalogue_load_file(&e->a, &e->d, &e->cat, f);
+		return ok && catalogue_check(&e->d, &e->cat) ? EXIT_OK : EXIT_USAGE;
+	}
 	if (!catalogue_load_home(&e->a, &e->d, &e->cat, e->home))
 		return EXIT_USAGE;
 	return EXIT_OK;
@@ -563,7 +575,8 @@ static void usage(FILE *f)
 		fprintf(f, "  %s\n", cmds[i].usage);
 	fprintf(f, "\n%s COMMAND --help describes one command; man synth tells everything.\n"
 	           "Environment: SYNTH_HOME (source tree or installed share/synth), SYNTH_CONFIG\n"
-	           "(the config.mk build.mk includes), SYNTH_TARGET (default for -t).\n", prog);
+	           "(the config.mk build.mk includes), SYNTH_TARGET (default for -t),\n"
+	           "SYNTH_CATALOGUE (catalogue files to read instead of SYNTH_HOME's).\n", prog);
 }
 
 static void cmd_usage(const struct cmd *c, FILE *f)

@@ -9,7 +9,7 @@
 #include "synth/lex.h"
 
 /* Names the runtime's own options take (lib/runtime.c). */
-static const char *const reserved_params[] = { "help", "log", "version" };
+static const char *const reserved_params[] = { "help", "log" };
 
 enum block { B_NONE, B_APP, B_DEVICE, B_SKIP };
 
@@ -187,6 +187,23 @@ static void parse_set(struct mp *mp)
 	vec_push(x->a, &mp->dev->sets, st);
 }
 
+/* Names that would not survive as a C field or a command-line option. */
+static bool param_ok(struct lx *x, struct param_decl *p, bool app)
+{
+	if (name_is_c_keyword(p->cname)) {
+		lx_error_at(x, p->pos, "invalid parameter name '%s': it is a C keyword", p->name);
+		return false;
+	}
+	for (size_t r = 0; app && r < sizeof reserved_params / sizeof reserved_params[0]; r++) {
+		if (strcmp(p->name, reserved_params[r]) == 0) {
+			lx_error_at(x, p->pos, "parameter name '%s' is reserved for the runtime's own option --%s",
+			            p->name, p->name);
+			return false;
+		}
+	}
+	return true;
+}
+
 static void parse_app_stmt(struct mp *mp, const char *kw, size_t n, struct pos kwpos)
 {
 	struct lx *x = &mp->x;
@@ -227,8 +244,8 @@ static void parse_app_stmt(struct mp *mp, const char *kw, size_t n, struct pos k
 		parse_words(mp, &m->targets, "targets", true);
 	} else if (KW("param")) {
 		struct param_decl *pd = lx_param(x);
-		if (pd)
-			vec_push(x->a, &m->params, pd);
+		if (pd && param_ok(x, pd, true))
+			param_add(x, &m->params, pd, "the app block");
 	} else {
 		lx_error_at(x, kwpos, "unknown statement '%.*s' in the app block (expected one of: summary, entry, sources, targets, param)",
 		            (int)n, kw);
@@ -240,8 +257,8 @@ static void parse_device_stmt(struct mp *mp, const char *kw, size_t n, struct po
 	struct lx *x = &mp->x;
 	if (KW("param")) {
 		struct param_decl *pd = lx_param(x);
-		if (pd)
-			vec_push(x->a, &mp->dev->params, pd);
+		if (pd && param_ok(x, pd, false))
+			param_add(x, &mp->dev->params, pd, "this device");
 	} else if (KW("set")) {
 		parse_set(mp);
 	} else {
@@ -253,7 +270,7 @@ static void parse_device_stmt(struct mp *mp, const char *kw, size_t n, struct po
 
 /* Checks that need the whole file: required pieces, names that would
  * collide in the generated C or on the command line. */
-static void check_manifest(struct mp *mp, const char *dir)
+static void check_manifest(struct mp *mp)
 {
 	struct manifest *m = mp->m;
 	struct diag *d = mp->x.d;
@@ -286,23 +303,9 @@ static void check_manifest(struct mp *mp, const char *dir)
 			diag_error(d, w->pos, "source file '%s' is neither C (.c) nor assembly (.S, .s)", w->s);
 			continue;
 		}
-		if (dir) {
-			struct arena tmp = { 0 };
-			const char *abs = path_join_abs(&tmp, dir, w->s);
-			if (!path_is_file(abs))
-				diag_error(d, w->pos, "source file '%s' not found (looked for %s)", w->s, abs);
-			arena_free(&tmp);
-		}
 	}
-	params_check_dups(d, &m->params, "the app block");
 	for (size_t i = 0; i < m->params.n; i++) {
 		struct param_decl *p = m->params.v[i];
-		for (size_t r = 0; r < sizeof reserved_params / sizeof reserved_params[0]; r++)
-			if (strcmp(p->name, reserved_params[r]) == 0)
-				diag_error(d, p->pos, "parameter name '%s' is reserved for the runtime's own option --%s",
-				           p->name, p->name);
-		if (name_is_c_keyword(p->cname))
-			diag_error(d, p->pos, "invalid parameter name '%s': it is a C keyword", p->name);
 		for (size_t j = 0; j < m->devices.n; j++) {
 			struct mdevice *dev = m->devices.v[j];
 			if (strcmp(dev->name, p->cname) == 0)
@@ -312,11 +315,8 @@ static void check_manifest(struct mp *mp, const char *dir)
 	}
 	for (size_t j = 0; j < m->devices.n; j++) {
 		struct mdevice *dev = m->devices.v[j];
-		params_check_dups(d, &dev->params, "this device");
 		for (size_t i = 0; i < dev->params.n; i++) {
 			struct param_decl *p = dev->params.v[i];
-			if (name_is_c_keyword(p->cname))
-				diag_error(d, p->pos, "invalid parameter name '%s': it is a C keyword", p->name);
 			for (size_t k = 0; k < dev->sets.n; k++) {
 				struct setting *s = dev->sets.v[k];
 				if (strcmp(s->name, p->name) == 0)
@@ -385,7 +385,7 @@ struct manifest *manifest_parse(struct arena *a, struct diag *d, const char *fil
 			break;
 		}
 	}
-	check_manifest(&mp, dir);
+	check_manifest(&mp);
 	return d->errors == errors_before ? mp.m : NULL;
 }
 
@@ -406,5 +406,19 @@ struct manifest *manifest_load(struct arena *a, struct diag *d, const char *path
 		*slash = 0;
 	struct manifest *m = manifest_parse(a, d, arena_strdup(a, path), text, len, dir);
 	free(text);
-	return m;
+	return m && manifest_check_sources(d, m) ? m : NULL;
+}
+
+bool manifest_check_sources(struct diag *d, struct manifest *m)
+{
+	unsigned before = d->errors;
+	struct arena tmp = { 0 };
+	for (size_t i = 0; i < m->sources.n && m->dir; i++) {
+		struct word *w = m->sources.v[i];
+		const char *abs = path_join_abs(&tmp, m->dir, w->s);
+		if (!path_is_file(abs))
+			diag_error(d, w->pos, "source file '%s' not found (looked for %s)", w->s, abs);
+	}
+	arena_free(&tmp);
+	return d->errors == before;
 }

@@ -3,7 +3,9 @@
  * bytewise by relative path, the root implied). Symbolic links are
  * followed only while they stay inside the root; names holding a newline
  * are refused (no tool downstream would cope with them). */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>

@@ -68,15 +68,6 @@ static struct pos where(struct rdevice *r)
 	return (struct pos){ 0 };
 }
 
-static void chain(struct rdevice *r, struct buf *b)
-{
-	if (r->parent) {
-		chain(r->parent, b);
-		buf_puts(b, " -> ");
-	}
-	buf_printf(b, "%s", r->name);
-}
-
 static bool choose(struct rs *rs, struct rdevice *r)
 {
 	const char *kind = synth_kinds[r->kind].name;
@@ -99,17 +90,14 @@ static bool choose(struct rs *rs, struct rdevice *r)
 	} else {
 		list_impls(rs->cat, r->kind, rs->t->name, &b);
 		if (r->parent) {
-			struct buf c = { 0 };
-			chain(r, &c);
 			diag_error(rs->d, where(r),
-			           "missing dependency: device '%s' (%s %s) needs a %s, but target '%s' has no default %s implementation (offered there: %s; choose one with --%s=IMPL) [%s]",
-			           r->parent->name, synth_kinds[r->parent->kind].name, r->parent->impl->name, kind,
-			           rs->t->name, kind, buf_cstr(&b), r->name, buf_cstr(&c));
-			buf_free(&c);
+			           "missing dependency: device '%s' (%s %s) needs a %s (device '%s'), but target '%s' has no default %s implementation (offered there: %s; choose one with --%s=IMPL or --%s=IMPL)",
+			           r->parent->name, synth_kinds[r->parent->kind].name, r->parent->impl->name, kind, r->name,
+			           rs->t->name, kind, buf_cstr(&b), r->name, kind);
 		} else {
 			diag_error(rs->d, where(r),
-			           "no implementation chosen for %s device '%s': target '%s' has no default %s (offered there: %s; choose one with --%s=IMPL)",
-			           kind, r->name, rs->t->name, kind, buf_cstr(&b), r->name);
+			           "no implementation chosen for %s device '%s': target '%s' has no default %s (offered there: %s; choose one with --%s=IMPL or --%s=IMPL)",
+			           kind, r->name, rs->t->name, kind, buf_cstr(&b), r->name, kind);
 		}
 		buf_free(&b);
 		return false;

@@ -173,7 +173,9 @@ struct catalogue {
  * any error was reported (all of them go to d). */
 struct manifest *manifest_parse(struct arena *a, struct diag *d, const char *file,
                                 const char *text, size_t len, const char *dir);
+/* Read and parse a file, then check that its sources exist. */
 struct manifest *manifest_load(struct arena *a, struct diag *d, const char *path);
+bool manifest_check_sources(struct diag *d, struct manifest *m);
 
 /* Add one catalogue file's entries to c; returns false on errors. */
 bool catalogue_parse(struct arena *a, struct diag *d, struct catalogue *c, const char *file,

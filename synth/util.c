@@ -1,7 +1,9 @@
 /* synth's plumbing: arena memory, growable strings, diagnostics, the table
  * of device kinds, paths, atomic file updates and running helper programs
  * (m4, make). Hosted C. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

@@ -1,0 +1,1 @@
+int full_main(void);

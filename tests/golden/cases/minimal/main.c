@@ -1,0 +1,1 @@
+int minimal_main(void);
