@@ -126,6 +126,9 @@ int fat_format(struct block *dev, const struct fat_format_opts *opts)
 	}
 	if (opts->root_entries)
 		root_entries = opts->root_entries;
+	/* mkfs.fat uses whole tracks only. */
+	if (total > spt)
+		total -= total % spt;
 	enum fat_type type = opts->type;
 	bool forced = type != 0;
 	if (type != 0 && type != FAT_TYPE_12 && type != FAT_TYPE_16 && type != FAT_TYPE_32)
