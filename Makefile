@@ -14,7 +14,7 @@ endif
 
 SYNTH_HOME := $(CURDIR)
 export SYNTH_HOME
-SYNTH_LIBDIR := $(CURDIR)/$(B)/lib
+SYNTH_LIBDIR := $(abspath $(B))/lib
 export SYNTH_LIBDIR
 SYNTH_CONFIG := $(CURDIR)/config.mk
 export SYNTH_CONFIG
@@ -205,7 +205,7 @@ fuzz: $(FUZZ_BINS)
 test-programs: $(UNIT_BINS) $(ASAN_UNIT_BINS) $(SYNTH_TEST_BINS) $(SYNTH) $(RUNTIME_UNIX)
 
 test check: test-programs
-	$(Q)B=$(B) SYNTH=$(CURDIR)/$(SYNTH) tests/run
+	$(Q)B=$(B) SYNTH=$(abspath $(SYNTH)) tests/run
 
 # ---------------------------------------------------------------- install
 INST_HOME := $(PREFIX)/share/synth
