@@ -276,6 +276,21 @@ int fat_rename(struct fat_volume *v, const char *from, const char *to)
 	if ((rc = fat__commit(v)) < 0)
 		return rc;
 	int err;
+	if (src_dir && sparent != dparent) {
+		/* The moved folder's ".." names its new parent before any entry
+		 * does: fsck.fat mends a wrong ".." but not one naming the root
+		 * from deeper down. */
+		uint8_t *q = fat__cache_get(v, cluster_sector(v, sc), KIND_META, &err);
+		if (q == NULL)
+			return err;
+		if (memcmp(q + DIRENT_SIZE, "..         ", 11) == 0) {
+			uint32_t up = dparent == (v->type == FAT_TYPE_32 ? v->root_cluster : 0) ? 0 : dparent;
+			set_de_cluster(q + DIRENT_SIZE, up);
+			fat__cache_mark(v, q);
+			if ((rc = fat__commit(v)) < 0 || (rc = fat__barrier(v)) < 0)
+				return rc;
+		}
+	}
 	const uint8_t *p = fat__cache_get(v, src.loc.sector, KIND_META, &err);
 	if (p == NULL)
 		return err;
@@ -308,17 +323,6 @@ int fat_rename(struct fat_volume *v, const char *from, const char *to)
 		uint32_t dc = de_cluster(v, dst.de);
 		if ((rc = fat__barrier(v)) < 0 || (dc != 0 && (rc = fat__free_chain(v, dc)) < 0))
 			return rc;
-	}
-	if (src_dir && sparent != dparent) {
-		/* The moved folder's ".." now names its new parent. */
-		uint8_t *q = fat__cache_get(v, cluster_sector(v, sc), KIND_META, &err);
-		if (q == NULL)
-			return err;
-		if (memcmp(q + DIRENT_SIZE, "..         ", 11) == 0) {
-			uint32_t up = dparent == (v->type == FAT_TYPE_32 ? v->root_cluster : 0) ? 0 : dparent;
-			set_de_cluster(q + DIRENT_SIZE, up);
-			fat__cache_mark(v, q);
-		}
 	}
 	for (struct fat_file *f = v->open_files; f != NULL; f = f->next_open) {
 		if (f->dirent_sector == src.loc.sector && f->dirent_offset == src.loc.offset) {
