@@ -52,11 +52,11 @@ static int dir_advance(struct fat_dir *d)
 	int64_t nx = fat__next(v, d->cluster);
 	if (nx < 0)
 		return (int)nx;
-	if (nx == FAT_EOC || d->index >= DIR_MAX_ENTRIES) {
+	if (nx == FAT_EOC) {
 		d->end = true;
 		return 0;
 	}
-	if (++d->hops >= v->dir_max_clusters)
+	if (d->index >= DIR_MAX_ENTRIES || ++d->hops >= v->dir_max_clusters)
 		return -EUCLEAN; /* longer than any folder can be: a loop */
 	d->cluster = (uint32_t)nx;
 	return 0;
@@ -276,8 +276,17 @@ static int resolve(struct fat_volume *v, const char *path, bool stop_at_last, st
 		comp = ncomp;
 		n = nn;
 	}
-	if (stop_at_last)
+	if (stop_at_last) {
 		*parent = dir;
+	} else if (have && (found->de[DE_ATTR] & FAT_ATTR_DIRECTORY)) {
+		/* A folder that is one of its own ancestors. */
+		uint32_t c;
+		if (depth < LOOKUP_DEPTH)
+			anc[depth] = dir;
+		int rc = enter_dir(v, found, anc, depth + 1, &c);
+		if (rc == -ELOOP)
+			return rc;
+	}
 	return 0;
 }
 

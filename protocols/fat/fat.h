@@ -158,6 +158,8 @@ struct fat_file {
 	uint8_t flags;            /* enum fat_open_flags subset */
 	bool meta_dirty;          /* size/cluster/time not yet in the entry */
 	bool is_dir;
+	/* Brent's cycle detection over the chain walk (a looping chain). */
+	uint32_t loop_mark, loop_power, loop_steps;
 };
 
 /* A folder being listed. */

@@ -63,7 +63,8 @@ static void touch(struct fat_file *f)
 	f->meta_dirty = true;
 }
 
-/* The cluster holding cluster index idx of f's chain. */
+/* The cluster holding cluster index idx of f's chain. A walk that comes
+ * back to a cluster it passed (Brent's method, O(1) memory) is a loop. */
 static int file_cluster(struct fat_file *f, uint32_t idx, uint32_t *out)
 {
 	struct fat_volume *v = f->vol;
@@ -71,6 +72,10 @@ static int file_cluster(struct fat_file *f, uint32_t idx, uint32_t *out)
 	if (f->cur_cluster != 0 && idx >= f->cur_index) {
 		c = f->cur_cluster;
 		i = f->cur_index;
+	} else {
+		f->loop_mark = c;
+		f->loop_power = 1;
+		f->loop_steps = 0;
 	}
 	if (!cluster_valid(v, c))
 		return -EUCLEAN;
@@ -82,6 +87,13 @@ static int file_cluster(struct fat_file *f, uint32_t idx, uint32_t *out)
 			return -EUCLEAN; /* the size says more than the chain holds */
 		c = (uint32_t)nx;
 		i++;
+		if (c == f->loop_mark)
+			return -EUCLEAN;
+		if (++f->loop_steps >= f->loop_power) {
+			f->loop_mark = c;
+			f->loop_power *= 2;
+			f->loop_steps = 0;
+		}
 	}
 	f->cur_cluster = c;
 	f->cur_index = i;
