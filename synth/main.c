@@ -216,7 +216,8 @@ static const char *outdir(struct env *e, struct opts *o, struct manifest *m, con
 
 /* ---- commands --------------------------------------------------------- */
 
-static int do_configure_into(struct env *e, struct opts *o, const char **out)
+/* Configure; *bin (when asked) is the binary build.mk makes. */
+static int do_configure_into(struct env *e, struct opts *o, const char **bin)
 {
 	struct manifest *m = NULL;
 	struct graph *g = load_graph(e, o, &m);
@@ -248,8 +249,8 @@ static int do_configure_into(struct env *e, struct opts *o, const char **out)
 				diag_plain(&e->d, "invalid implementation name '%s' in --%s", o->ov[i].impl, o->ov[i].key);
 				return EXIT_USAGE;
 			}
-	if (out)
-		*out = go.outdir;
+	if (bin)
+		*bin = arena_printf(&e->a, "%s/%s", go.outdir, m->name);
 	return generate(&e->a, &e->d, g, &go);
 }
 
@@ -264,13 +265,18 @@ static const char *make_prog(void)
 	return m && *m ? m : "make";
 }
 
-static int do_build(struct env *e, struct opts *o, const char **out)
+static int do_build(struct env *e, struct opts *o, const char **bin)
 {
-	int rc = do_configure_into(e, o, out);
+	int rc = do_configure_into(e, o, bin);
 	if (rc != EXIT_OK)
 		return rc;
-	char *mk = arena_printf(&e->a, "%s/build.mk", *out);
-	char *argv[] = { (char *)make_prog(), "--no-print-directory", "-f", mk, NULL };
+	const char *slash = strrchr(*bin, '/');
+	char *mk = arena_printf(&e->a, "%.*s/build.mk", (int)(slash - *bin), *bin);
+	/* -s hides "Nothing to be done"; build.mk prints its own short lines
+	 * unless V=1, which wants the commands echoed. */
+	const char *v = getenv("V");
+	bool verbose = v && strcmp(v, "1") == 0;
+	char *argv[] = { (char *)make_prog(), "--no-print-directory", "-f", mk, verbose ? NULL : "-s", NULL };
 	int st = run_capture(&e->d, argv, NULL);
 	if (st != 0) {
 		if (st > 0)
@@ -282,25 +288,18 @@ static int do_build(struct env *e, struct opts *o, const char **out)
 
 static int cmd_build(struct env *e, struct opts *o)
 {
-	const char *out;
-	return do_build(e, o, &out);
+	const char *bin;
+	return do_build(e, o, &bin);
 }
 
 static int cmd_run(struct env *e, struct opts *o)
 {
-	const char *out;
-	int rc = do_build(e, o, &out);
+	const char *bin;
+	int rc = do_build(e, o, &bin);
 	if (rc != EXIT_OK)
 		return rc;
-	/* The binary is OUT/APP; the app's name is the last folder but one. */
-	const char *slash = strrchr(out, '/');
-	const char *app_end = slash;
-	const char *app = app_end - 1;
-	while (app > out && app[-1] != '/')
-		app--;
-	char *bin = arena_printf(&e->a, "%s/%.*s", out, (int)(app_end - app), app);
 	char **argv = arena_alloc(&e->a, (size_t)(o->nrun_args + 2) * sizeof *argv);
-	argv[0] = bin;
+	argv[0] = (char *)bin;
 	for (int i = 0; i < o->nrun_args; i++)
 		argv[i + 1] = o->run_args[i];
 	fflush(NULL);

@@ -34,7 +34,8 @@ static void octal(struct buf *b, unsigned char c)
 }
 
 /* The inside of a C string literal. '[' and ']' never reach m4 raw (they
- * make its quotes); "??" is split so no trigraph can form. */
+ * make its quotes), nor '$' (m4 would take "$1" in a macro body for an
+ * argument); "??" is split so no trigraph can form. */
 static void esc_c(struct buf *b, const char *s)
 {
 	unsigned char prev = 0;
@@ -46,7 +47,7 @@ static void esc_c(struct buf *b, const char *s)
 			buf_puts(b, "\\n");
 		else if (c == '\t')
 			buf_puts(b, "\\t");
-		else if (c < 0x20 || c == 0x7f || c == '[' || c == ']')
+		else if (c < 0x20 || c == 0x7f || c == '[' || c == ']' || c == '$')
 			octal(b, c);
 		else if (c == '?' && prev == '?')
 			buf_puts(b, "\\?");
@@ -64,7 +65,7 @@ static void esc_asm(struct buf *b, const char *s)
 		unsigned char c = (unsigned char)*s;
 		if (c == '"' || c == '\\')
 			buf_printf(b, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f || c == '[' || c == ']' || c == '\'' || c == '`')
+		else if (c < 0x20 || c >= 0x7f || c == '[' || c == ']' || c == '$' || c == '\'' || c == '`')
 			octal(b, c);
 		else
 			buf_putc(b, (char)c);
@@ -72,7 +73,7 @@ static void esc_asm(struct buf *b, const char *s)
 }
 
 /* Text for a C comment or a shown name: printable, no "*" "/" pair, no
- * brackets. */
+ * brackets, no '$' (see esc_c). */
 static void esc_comment(struct buf *b, const char *s)
 {
 	for (; *s; s++) {
@@ -83,6 +84,8 @@ static void esc_comment(struct buf *b, const char *s)
 			c = '(';
 		else if (c == ']')
 			c = ')';
+		else if (c == '$')
+			c = 'S';
 		else if (c == '/' && b->len && b->s[b->len - 1] == '*')
 			buf_putc(b, ' ');
 		buf_putc(b, (char)c);
@@ -437,10 +440,12 @@ static bool build_mk_data(struct gen *G, struct buf *b)
 	          need_make_safe(G->d, "the config file", o->config_mk) &&
 	          need_make_safe(G->d, "the app folder", g->m->dir) &&
 	          need_make_safe(G->d, "the output folder", o->outdir);
-	if (o->synth_bin)
-		ok = ok && need_make_safe(G->d, "the synth program", o->synth_bin);
 	if (!ok)
 		return false;
+	/* Without a make-safe path to synth, build.mk cannot re-run it and
+	 * says so instead. */
+	const char *manifest = path_abs(a, g->m->path);
+	bool rerun = o->synth_bin && o->reconfigure && make_safe(o->synth_bin) && make_safe(manifest);
 	d_scalar(b, "SYN_HOME", o->home);
 	d_scalar(b, "SYN_CONFIG", o->config_mk);
 	d_scalar(b, "SYN_BACKEND", g->target->backend ? g->target->backend : "");
@@ -484,14 +489,15 @@ static bool build_mk_data(struct gen *G, struct buf *b)
 
 	/* What build.mk's own rule re-runs synth for. */
 	d_begin(b, "SYN_RECONFIGURE_DEPS");
-	d_call(b, "SYN_DEP", path_abs(a, g->m->path), NULL);
+	if (make_safe(manifest))
+		d_call(b, "SYN_DEP", manifest, NULL);
 	for (size_t i = 0; i < g->cat->files.n; i++) {
 		const char *f = path_abs(a, g->cat->files.v[i]);
 		if (make_safe(f))
 			d_call(b, "SYN_DEP", f, NULL);
 	}
 	d_end(b);
-	if (o->synth_bin && o->reconfigure)
+	if (rerun)
 		d_scalar(b, "SYN_RECONFIGURE",
 		         arena_printf(a, "SYNTH_HOME=%s SYNTH_CONFIG=%s %s configure %s", o->home, o->config_mk, o->synth_bin,
 		                      o->reconfigure));

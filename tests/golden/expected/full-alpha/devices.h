@@ -31,6 +31,7 @@ struct app_params {
 	struct ipv4_cidr mask; /* --mask: a network */
 	struct mac_addr hw; /* --hw: a MAC */
 	const char *home; /* --home: relative path, made absolute */
+	const char *motto; /* --motto: m4 must not expand SYN_ENTRY(x), m4_eval(1+1) or ((quotes)) */
 	struct {
 		uint16_t port; /* --net-port: TCP port */
 		struct ipv4_addr addr; /* --net-addr: listen address */

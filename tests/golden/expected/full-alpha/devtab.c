@@ -122,6 +122,14 @@ static const struct param_def params[] = {
 		.runtime = true,
 	},
 	{
+		.name = "motto",
+		.type = PARAM_STRING,
+		.def = "SYN_APP m4_dnl \0441 `x' \135\135",
+		.help = "m4 must not expand SYN_ENTRY(x), m4_eval(1+1) or \133\133quotes\135\135",
+		.dest = &app_params.motto,
+		.runtime = true,
+	},
+	{
 		.name = "net_netif-ifname",
 		.type = PARAM_STRING,
 		.def = "tap0",
@@ -268,6 +276,6 @@ const struct runtime_app runtime_app = {
 	.devices = devtab,
 	.ndevices = 6,
 	.params = params,
-	.nparams = 17,
+	.nparams = 18,
 	.entry = app_entry,
 };
