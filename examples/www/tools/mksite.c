@@ -872,6 +872,7 @@ struct roff {
 	struct buf *b;
 	const char *font;
 	bool in_p, in_pre, in_dl, in_dd;
+	bool fresh; /* nothing written yet in the current <dd> */
 	int tp;  /* the next text line is a .TP tag */
 	int rs;  /* .RS depth */
 };
@@ -919,15 +920,16 @@ static void roff_text(struct roff *r, const char *s)
 		inline_roff(r->b, s, &r->font);
 		roff_close(r);
 		puts_(r->b, "</dt>\n<dd>");
-		r->in_dd = true;
+		r->in_dd = r->fresh = true;
 		return;
 	}
 	if (!r->in_p && !r->in_dd) {
 		puts_(r->b, "<p>");
 		r->in_p = true;
-	} else {
+	} else if (!r->fresh) {
 		puts_(r->b, "\n");
 	}
+	r->fresh = false;
 	inline_roff(r->b, s, &r->font);
 }
 
@@ -975,6 +977,11 @@ static void roff_to_html(struct doc *d, struct buf *b, char **v, size_t n)
 			snprintf(d->title, sizeof d->title, "%.120s(%.20s)", na > 0 ? args[0] : "", na > 1 ? args[1] : "");
 			for (char *c = d->title; *c; c++)
 				*c = (char)tolower((unsigned char)*c);
+			char id[64];
+			heading_id(d, d->title, id);
+			putf(b, "<h1 id=\"%s\">", id);
+			esc(b, d->title, strlen(d->title));
+			puts_(b, "</h1>\n");
 		} else if (!strcmp(macro, "SH") || !strcmp(macro, "SS")) {
 			roff_end_dl(&r);
 			struct buf h = { 0 };
@@ -1007,7 +1014,7 @@ static void roff_to_html(struct doc *d, struct buf *b, char **v, size_t n)
 				roff_text(&r, args[0]);
 			} else if (r.in_dl) {
 				puts_(b, "<dd>");
-				r.in_dd = true;
+				r.in_dd = r.fresh = true;
 			}
 		} else if (!strcmp(macro, "nf") || !strcmp(macro, "EX")) {
 			roff_close(&r);
