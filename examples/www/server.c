@@ -18,6 +18,7 @@ struct conn {
 	struct stack_flow *flow;
 	uint64_t skip;      /* body bytes of the last request still to discard */
 	size_t start, have; /* rbuf[start..have) is not parsed yet */
+	uint64_t head_deadline; /* when the request being received must be complete, 0 = not set */
 	bool close;         /* close once the queued responses are sent */
 	struct http_parser parser;
 	unsigned niov;
@@ -130,6 +131,24 @@ static void out_ref(struct conn *c, const void *p, size_t n)
 		c->iov[c->niov++] = (struct io_vec){ p, n };
 }
 
+/* A large body goes out in slices, each write with its own deadline, so
+ * the idle timeout bounds a stalled client, not the whole transfer. */
+#define SLICE (64u * 1024u)
+
+static int out_ref_large(struct conn *c, const char *p, size_t n)
+{
+	while (n > SLICE) {
+		out_ref(c, p, SLICE);
+		int rc = out_flush(c);
+		if (rc < 0)
+			return rc;
+		p += SLICE;
+		n -= SLICE;
+	}
+	out_ref(c, p, n);
+	return 0;
+}
+
 /* ---- responses ------------------------------------------------------------ */
 
 static char *put_status(const struct conn *c, char *o, int status)
@@ -238,10 +257,8 @@ static int serve_file(struct conn *c, const struct http_request *req, struct www
 	out_commit(c, (size_t)(o - o0));
 	if (!fresh || req->method == HTTP_METHOD_HEAD || e->f.size == 0)
 		return 0;
-	if (e->f.data) {
-		out_ref(c, e->f.data, (size_t)e->f.size);
-		return 0;
-	}
+	if (e->f.data)
+		return out_ref_large(c, e->f.data, (size_t)e->f.size);
 	return stream(c, e);
 }
 
@@ -369,6 +386,7 @@ static void conn_main(void *arg)
 			}
 			c->start += (size_t)n;
 			c->skip = req.content_length;
+			c->head_deadline = 0; /* the next request's clock starts when it is awaited */
 			if (!req.keep_alive)
 				c->close = true;
 			log_request(c, &req);
@@ -389,7 +407,12 @@ static void conn_main(void *arg)
 		 * wait: let the others run now and then. */
 		if (served >= 32)
 			fiber_yield();
-		long n = stack_tcp_read(w->net, c->flow, c->rbuf + c->have, WWW_RBUF - c->have, deadline(c));
+		/* A request must arrive whole within the idle timeout of its
+		 * first byte: trickling bytes do not extend it. */
+		if (c->head_deadline == 0)
+			c->head_deadline = deadline(c);
+		long n = stack_tcp_read(w->net, c->flow, c->rbuf + c->have, WWW_RBUF - c->have,
+		                        c->head_deadline);
 		if (n <= 0) {
 			if (n < 0 && n != -ETIMEDOUT && n != -ECONNRESET)
 				log_debug(http, "read: error %ld", n);
@@ -415,6 +438,7 @@ void www_conn_start(struct www *w, struct stack_flow *flow)
 		c->flow = flow;
 		c->skip = 0;
 		c->start = c->have = 0;
+		c->head_deadline = 0;
 		c->close = false;
 		c->niov = 0;
 		c->oused = 0;

@@ -8,6 +8,7 @@ failed check and exits 1 when there was one.
   www_client.py pipeline PORT SITE N
   www_client.py concurrent PORT SITE N
   www_client.py idle PORT SECONDS
+  www_client.py trickle PORT SECONDS
   www_client.py headonly PORT PATH
 """
 import os
@@ -172,6 +173,35 @@ def cmd_idle(port, seconds):
             fail("idle connection closed after %.1f s, want about %s s" % (took, seconds))
 
 
+def cmd_trickle(port, seconds):
+    """A request sent a byte at a time, slower than it should take: the
+    connection ends within the idle timeout of its first byte."""
+    s = connect(port)
+    req = request("index.html")
+    t = time.monotonic()
+    closed = None
+    for i in range(len(req)):
+        try:
+            s.sendall(req[i:i + 1])
+        except OSError:
+            closed = time.monotonic() - t
+            break
+        s.settimeout(seconds / 8)
+        try:
+            if s.recv(1) == b"":
+                closed = time.monotonic() - t
+                break
+        except socket.timeout:
+            pass
+        except ConnectionResetError:
+            closed = time.monotonic() - t
+            break
+    if closed is None:
+        fail("a request trickling in for %.1f s was not cut off" % (time.monotonic() - t))
+    elif closed > seconds + 3:
+        fail("trickling request cut off after %.1f s, want about %s s" % (closed, seconds))
+
+
 def cmd_headonly(port, path):
     """HEAD then GET on one connection: the GET's answer must follow the
     HEAD's header directly, so HEAD sent no body."""
@@ -202,6 +232,8 @@ def main():
         cmd_concurrent(port, sys.argv[3], int(sys.argv[4]))
     elif cmd == "idle":
         cmd_idle(port, float(sys.argv[3]))
+    elif cmd == "trickle":
+        cmd_trickle(port, float(sys.argv[3]))
     elif cmd == "headonly":
         cmd_headonly(port, sys.argv[3])
     else:

@@ -16,11 +16,25 @@ www_setup() {
 	bin=${2:-$(www_build "$1" "$B/tests/www-$1")} || { fail "build"; finish; }
 }
 
-# www_finish: the server must have survived the checks; stop it and exit.
+# www_finish: the server must have survived the checks and must stop
+# cleanly (exit 0) on SIGTERM, open connections or not; then exit.
 www_finish() {
+	local rc i
 	if [ -n "$WWW_PID" ]; then
 		kill -0 "$WWW_PID" 2>/dev/null || fail "www died during the checks: $(tail -n 5 "$out/www.stderr")"
-		stop_pid "$WWW_PID"
+		kill -TERM "$WWW_PID"
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$WWW_PID" 2>/dev/null || break
+			sleep 0.05
+		done
+		if kill -0 "$WWW_PID" 2>/dev/null; then
+			fail "www did not stop within 5 s of SIGTERM"
+			stop_pid "$WWW_PID"
+		else
+			wait "$WWW_PID"
+			rc=$?
+			[ $rc -eq 0 ] || fail "www exited with status $rc after SIGTERM"
+		fi
 		WWW_PID=
 	fi
 	finish

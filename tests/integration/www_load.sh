@@ -2,7 +2,7 @@
 # www under load shapes a browser or a benchmark produces: 100 pipelined
 # requests on one connection, 500 connections at once (raw, and curl
 # --parallel), a connection limit that makes clients wait rather than
-# fail, and the idle timeout. Usage: www_load.sh [WWW_BINARY]
+# fail, and the idle timeout (also for a request that trickles in). Usage: www_load.sh [WWW_BINARY]
 set -u
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/www_lib.bash"
@@ -24,6 +24,7 @@ bad=0
 for i in $(seq 500); do cmp -s "$out/p$i" "$WWW_SITE/style.css" || bad=$((bad + 1)); done
 [ "$bad" = 0 ] || fail "curl --parallel: $bad of 500 bodies differ"
 timeout 30 /usr/bin/python3 "$WWW_CLIENT" idle "$WWW_PORT" 2 || fail "idle timeout"
+timeout 30 /usr/bin/python3 "$WWW_CLIENT" trickle "$WWW_PORT" 2 || fail "slow request"
 kill -0 "$WWW_PID" 2>/dev/null || fail "www died under load: $(tail -n 5 "$out/www.stderr")"
 stop_pid "$WWW_PID"
 
