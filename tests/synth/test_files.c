@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "check.h"
 #include "synth/synth.h"
+#include "synth_test.h"
 
 static struct arena A;
 

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
 #include "synth/synth.h"
+#include "synth_test.h"
 
 static struct arena A;
 static struct diag D;
@@ -22,30 +22,10 @@ static struct manifest *parse(const char *text)
 	return parse_in(text, NULL);
 }
 
-/* Some line of the diagnostics starts with want. */
-static int has_line(const char *text, const char *want)
-{
-	size_t n = strlen(want);
-	for (const char *l = text; *l;) {
-		if (strncmp(l, want, n) == 0)
-			return 1;
-		const char *nl = strchr(l, '\n');
-		if (!nl)
-			break;
-		l = nl + 1;
-	}
-	return 0;
-}
-
 static void expect_error_at(int line, const char *text, const char *want)
 {
 	struct manifest *m = parse(text);
-	check_count++;
-	if (m || !has_line(buf_cstr(&D.text), want)) {
-		check_fail_at(__FILE__, line);
-		fprintf(stderr, "wanted a line starting with\n    %s\n  got%s\n%s", want, m ? " a manifest and" : "",
-		        buf_cstr(&D.text));
-	}
+	expect_diag(__FILE__, line, m != NULL, buf_cstr(&D.text), want);
 }
 #define EXPECT_ERROR(text, want) expect_error_at(__LINE__, text, want)
 

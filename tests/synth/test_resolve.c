@@ -7,26 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
 #include "synth/synth.h"
+#include "synth_test.h"
 
 static struct arena CA, A;
 static struct diag D;
 static struct catalogue cat;
-
-static int has_line(const char *text, const char *want)
-{
-	size_t n = strlen(want);
-	for (const char *l = text; *l;) {
-		if (strncmp(l, want, n) == 0)
-			return 1;
-		const char *nl = strchr(l, '\n');
-		if (!nl)
-			break;
-		l = nl + 1;
-	}
-	return 0;
-}
 
 /* Resolve manifest text for target with overrides "a=b c=d". */
 static struct graph *res(const char *text, const char *target, const char *ovs)
@@ -52,12 +38,7 @@ static struct graph *res(const char *text, const char *target, const char *ovs)
 static void expect_error_at(int line, const char *text, const char *target, const char *ovs, const char *want)
 {
 	struct graph *g = res(text, target, ovs);
-	check_count++;
-	if (g || !has_line(buf_cstr(&D.text), want)) {
-		check_fail_at(__FILE__, line);
-		fprintf(stderr, "wanted a line starting with\n    %s\n  got%s\n%s", want, g ? " a graph and" : "",
-		        buf_cstr(&D.text));
-	}
+	expect_diag(__FILE__, line, g != NULL, buf_cstr(&D.text), want);
 }
 #define EXPECT_ERROR(text, target, ovs, want) expect_error_at(__LINE__, text, target, ovs, want)
 
@@ -224,11 +205,7 @@ static void cat_error_at(int line, const char *text, const char *want)
 	struct diag d = { 0 };
 	struct catalogue c = { 0 };
 	bool ok = catalogue_parse(&a, &d, &c, "c.synth", text, strlen(text)) && catalogue_check(&d, &c);
-	check_count++;
-	if (ok || !has_line(buf_cstr(&d.text), want)) {
-		check_fail_at(__FILE__, line);
-		fprintf(stderr, "wanted a line starting with\n    %s\n  got\n%s", want, buf_cstr(&d.text));
-	}
+	expect_diag(__FILE__, line, ok, buf_cstr(&d.text), want);
 	arena_free(&a);
 	diag_free(&d);
 }
