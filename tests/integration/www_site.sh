@@ -1,26 +1,22 @@
 #!/usr/bin/env bash
 # The website under examples/www/site is generated from the docs by
 # examples/www/tools/mksite.c and committed: regenerating it must give the
-# same bytes, so the served site never drifts from docs/. To refresh it:
-#   cc -O2 -o /tmp/mksite examples/www/tools/mksite.c && /tmp/mksite examples/www/site
+# same bytes, so the served site never drifts from docs/. To refresh it,
+# run examples/www/tools/mksite.sh.
 set -u
 source "$(dirname "$0")/lib.sh"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 site=$TOP/examples/www/site
-cc=${CC:-cc}
-command -v "$cc" >/dev/null || cc=gcc
-"$cc" -std=gnu11 -Wall -Wextra -Werror -O2 -o "$out/mksite" "$TOP/examples/www/tools/mksite.c" ||
-	{ fail "mksite does not build"; finish; }
 mkdir "$out/site"
-"$out/mksite" -C "$TOP" "$out/site" 2>"$out/warnings" || { fail "mksite failed"; cat "$out/warnings"; finish; }
-cat "$out/warnings"
+"$TOP/examples/www/tools/mksite.sh" "$out/site" 2>"$out/log" || { fail "mksite failed"; cat "$out/log"; finish; }
+cat "$out/log"
 for f in "$out"/site/*.html; do
 	n=${f##*/}
 	if [ ! -f "$site/$n" ]; then
 		fail "$n is generated but not committed under examples/www/site"
 	elif ! cmp -s "$f" "$site/$n"; then
-		fail "examples/www/site/$n is stale: regenerate it (see the top of this script)"
+		fail "examples/www/site/$n is stale: run examples/www/tools/mksite.sh"
 		diff -u "$site/$n" "$f" | head -n 20
 	fi
 done
