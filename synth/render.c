@@ -2,6 +2,9 @@
  * in synth/templates/ read, runs m4 once per output, and writes the
  * results atomically (untouched when unchanged). This file computes every
  * name, type and escaped string; the templates only lay text out. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -180,6 +183,8 @@ static const char *type_enum(struct arena *a, enum param_type t)
 
 struct out {
 	const char *name;      /* file name inside outdir */
+	const char *template;
+	const char *data;      /* the m4 data file it is rendered from */
 	struct buf text;
 };
 
@@ -210,31 +215,65 @@ static const char *shown_manifest(struct gen *G)
 	return comment(G->a, rel && *rel ? rel : abs);
 }
 
-static bool render(struct gen *G, const char *template, const char *data, const char *outname)
+/* Outputs are queued, then rendered together by one m4 run (starting a
+ * process per file would cost more than the rest of synth); split.m4
+ * prints a separator line between them. */
+static bool queue(struct gen *G, const char *template, const char *data, const char *outname)
 {
-	const struct gen_opts *o = G->o;
-	char *common = arena_printf(G->a, "%s/common.m4", o->templates);
-	char *tpl = arena_printf(G->a, "%s/%s", o->templates, template);
-	if (!path_is_file(tpl)) {
-		diag_plain(G->d, "template %s not found (is SYNTH_HOME right?)", tpl);
-		return false;
-	}
-	char *argv[] = { (char *)o->m4, "-P", common, (char *)data, tpl, NULL };
 	if (G->nouts == sizeof G->outs / sizeof G->outs[0]) {
 		diag_plain(G->d, "too many generated files");
 		return false;
 	}
-	struct out *out = &G->outs[G->nouts];
+	struct out *out = &G->outs[G->nouts++];
 	memset(out, 0, sizeof *out);
-	int rc = run_capture(G->d, argv, &out->text);
+	out->name = outname;
+	out->template = arena_printf(G->a, "%s/%s", G->o->templates, template);
+	out->data = data;
+	return true;
+}
+
+#define SPLIT "\001synth-next-file\001\n"
+
+static bool render_all(struct gen *G)
+{
+	const struct gen_opts *o = G->o;
+	char **argv = arena_alloc(G->a, (3 * G->nouts + 4) * sizeof *argv);
+	size_t n = 0;
+	argv[n++] = (char *)o->m4;
+	argv[n++] = "-P";
+	argv[n++] = arena_printf(G->a, "%s/common.m4", o->templates);
+	char *split = arena_printf(G->a, "%s/split.m4", o->templates);
+	for (size_t i = 0; i < G->nouts; i++) {
+		argv[n++] = (char *)G->outs[i].data;
+		argv[n++] = (char *)G->outs[i].template;
+		argv[n++] = split;
+	}
+	for (size_t i = 2; i < n; i++) {
+		if (!path_is_file(argv[i])) {
+			diag_plain(G->d, "template %s not found (is SYNTH_HOME right?)", argv[i]);
+			return false;
+		}
+	}
+	struct buf all = { 0 };
+	int rc = run_capture(G->d, argv, &all);
 	if (rc != 0) {
 		if (rc > 0)
-			diag_plain(G->d, "%s failed (status %d) on template %s", o->m4, rc, tpl);
-		buf_free(&out->text);
+			diag_plain(G->d, "%s failed (status %d) on the templates of %s", o->m4, rc, o->templates);
+		buf_free(&all);
 		return false;
 	}
-	out->name = outname;
-	G->nouts++;
+	const char *p = buf_cstr(&all), *end = p + all.len;
+	for (size_t i = 0; i < G->nouts; i++) {
+		const char *cut = memmem(p, (size_t)(end - p), SPLIT, sizeof SPLIT - 1);
+		if (!cut) {
+			diag_plain(G->d, "m4 printed %zu of %zu files (a template in %s is broken)", i, G->nouts, o->templates);
+			buf_free(&all);
+			return false;
+		}
+		buf_add(&G->outs[i].text, p, (size_t)(cut - p));
+		p = cut + sizeof SPLIT - 1;
+	}
+	buf_free(&all);
 	return true;
 }
 
@@ -636,8 +675,8 @@ int generate(struct arena *a, struct diag *d, struct graph *g, const struct gen_
 		goto out;
 	}
 	const char *data = write_data(&G, "synth-data.m4", &b);
-	if (!data || !render(&G, "devices.h.m4", data, "devices.h") || !render(&G, "devtab.c.m4", data, "devtab.c") ||
-	    !render(&G, "build.mk.m4", data, "build.mk"))
+	if (!data || !queue(&G, "devices.h.m4", data, "devices.h") || !queue(&G, "devtab.c.m4", data, "devtab.c") ||
+	    !queue(&G, "build.mk.m4", data, "build.mk") || !queue(&G, "reconfigure.mk.m4", data, "reconfigure.mk"))
 		goto out;
 	for (size_t i = 0; i < G.rds.n; i++) {
 		struct rd *rd = G.rds.v[i];
@@ -649,10 +688,12 @@ int generate(struct arena *a, struct diag *d, struct graph *g, const struct gen_
 		const char *n = rd->dev->name;
 		const char *sd = write_data(&G, arena_printf(a, "ramdisk_%s.m4", n), &b);
 		const char *md = write_data(&G, arena_printf(a, "ramdisk_%s.mk.m4", n), &mb);
-		if (!sd || !md || !render(&G, "ramdisk.S.m4", sd, arena_printf(a, "ramdisk_%s.S", n)) ||
-		    !render(&G, "ramdisk.mk.m4", md, arena_printf(a, "ramdisk_%s.mk", n)))
+		if (!sd || !md || !queue(&G, "ramdisk.S.m4", sd, arena_printf(a, "ramdisk_%s.S", n)) ||
+		    !queue(&G, "ramdisk.mk.m4", md, arena_printf(a, "ramdisk_%s.mk", n)))
 			goto out;
 	}
+	if (!render_all(&G))
+		goto out;
 	/* Everything rendered: only now touch the real outputs, build.mk
 	 * last so a build never sees it ahead of what it names. */
 	for (size_t pass = 0; pass < 2; pass++) {

@@ -58,9 +58,10 @@ clean:
 	rm -rf $(SYNTH_OUT)/obj $(SYNTH_BIN)
 
 -include $(SYNTH_OBJS:.o=.d)
+-include $(SYNTH_OUT)/reconfigure.mk
 SYN_RAMDISK_MKS
 # Re-run synth when the manifest, a catalogue or a ramdisk folder changes.
-$(SYNTH_OUT)/build.mk:SYN_RECONFIGURE_DEPS $(SYNTH_RECONFIGURE_DEPS)
+$(SYNTH_OUT)/build.mk: $(SYNTH_RECONFIGURE_DEPS)
 	$(synth_say) SYNTH $(SYNTH_APP)/$(SYNTH_TARGET)
 	$(synth_q)SYN_RECONFIGURE
 	@touch $(@)
