@@ -20,6 +20,7 @@ struct conn {
 	size_t start, have; /* rbuf[start..have) is not parsed yet */
 	uint64_t head_deadline; /* when the request being received must be complete, 0 = not set */
 	bool close;         /* close once the queued responses are sent */
+	uint16_t status;    /* of the last response, for the log */
 	struct http_parser parser;
 	unsigned niov;
 	size_t oused;       /* obuf bytes queued */
@@ -151,8 +152,9 @@ static int out_ref_large(struct conn *c, const char *p, size_t n)
 
 /* ---- responses ------------------------------------------------------------ */
 
-static char *put_status(const struct conn *c, char *o, int status)
+static char *put_status(struct conn *c, char *o, int status)
 {
+	c->status = (uint16_t)status;
 	const char *reason = http_reason(status);
 	o = PUT(o, "HTTP/1.1 ");
 	*o++ = (char)('0' + status / 100);
@@ -329,8 +331,8 @@ static int answer(struct conn *c, const struct http_request *req)
 
 static void log_request(const struct conn *c, const struct http_request *req)
 {
-	log_debug(http, "%.*s %.*s HTTP/1.%u%s", (int)req->method_text.len, req->method_text.p,
-	          (int)req->target.len, req->target.p, req->version_minor,
+	log_debug(http, "%.*s %.*s HTTP/1.%u -> %u%s", (int)req->method_text.len, req->method_text.p,
+	          (int)req->target.len, req->target.p, req->version_minor, c->status,
 	          c->close ? " (close)" : "");
 }
 
@@ -389,11 +391,10 @@ static void conn_main(void *arg)
 			c->head_deadline = 0; /* the next request's clock starts when it is awaited */
 			if (!req.keep_alive)
 				c->close = true;
-			log_request(c, &req);
 			if (answer(c, &req) < 0)
 				goto drop;
+			log_request(c, &req);
 		}
-		w->requests += served;
 		if (out_flush(c) < 0)
 			goto drop;
 		if (c->close)
@@ -453,5 +454,4 @@ void www_conn_start(struct www *w, struct stack_flow *flow)
 	}
 	fiber_detach(f);
 	w->active++;
-	w->connections++;
 }

@@ -60,8 +60,6 @@ struct www {
 	 * with their header fields; never evicted, bounded in count. */
 	struct www_file **cache;
 	uint32_t cache_buckets, cached, cache_max;
-
-	uint64_t requests, connections;
 };
 
 /* server.c */
