@@ -223,6 +223,13 @@ int fat_rename(struct fat_volume *v, const char *from, const char *to);
 int fat_dir_open(struct fat_volume *v, struct fat_dir *d, const char *path);
 int fat_dir_read(struct fat_dir *d, struct fat_dirent *e);
 
+/* Every entry of a folder in bytewise name order (what kv and fs list).
+ * Memory does not grow with the folder: each entry costs a pass over
+ * it, so this suits folders of hundreds of entries, not 10,000. Returns
+ * 0, the first non-zero value fn returned, or an error. */
+typedef int (*fat_list_fn)(void *arg, const struct fat_dirent *e);
+int fat_list(struct fat_volume *v, const char *path, fat_list_fn fn, void *arg);
+
 /* Format. Zero fields choose what mkfs.fat would. */
 struct fat_format_opts {
 	enum fat_type type;          /* 0: by size (FAT32 from 512 MiB) */

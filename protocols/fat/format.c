@@ -84,6 +84,31 @@ static bool count_fits(enum fat_type t, uint32_t clusters, bool forced)
 	return false;
 }
 
+/* Double the cluster size from spc until the type's count fits. */
+static bool pick(struct geometry *g, enum fat_type type, bool forced,
+		 uint32_t total, uint32_t ss, uint32_t spc, uint32_t max_spc, uint32_t nfats, uint32_t reserved,
+		 uint32_t root_entries, bool align)
+{
+	struct geometry g12, g16;
+	bool ok = false;
+	for (; spc <= max_spc && !ok; spc <<= 1) {
+		if (type == 0) {
+			/* Either small type: prefer the one with more clusters. */
+			uint32_t c12 = layout(&g12, FAT_TYPE_12, total, ss, spc, nfats, reserved, root_entries, align);
+			uint32_t c16 = layout(&g16, FAT_TYPE_16, total, ss, spc, nfats, reserved, root_entries, align);
+			bool ok12 = count_fits(FAT_TYPE_12, c12, false), ok16 = count_fits(FAT_TYPE_16, c16, false);
+			if (ok12 || ok16) {
+				*g = ok16 && (!ok12 || c16 > c12) ? g16 : g12;
+				ok = true;
+			}
+		} else {
+			uint32_t c = layout(g, type, total, ss, spc, nfats, reserved, root_entries, align);
+			ok = count_fits(type, c, forced);
+		}
+	}
+	return ok;
+}
+
 static int zero_range(struct block *dev, uint32_t shift, uint64_t from, uint64_t count, uint32_t ss)
 {
 	static const uint8_t zeros[16384];
@@ -150,22 +175,15 @@ int fat_format(struct block *dev, const struct fat_format_opts *opts)
 	bool align = total > 8192;
 	uint32_t reserved = type == FAT_TYPE_32 ? 32 : 1;
 
-	struct geometry g = { 0 }, g12, g16;
+	struct geometry g = { 0 };
 	bool ok = false;
-	for (; spc <= max_spc && !ok; spc <<= 1) {
-		if (type == 0) {
-			/* Either small type: prefer the one with more clusters. */
-			uint32_t c12 = layout(&g12, FAT_TYPE_12, total, ss, spc, nfats, reserved, root_entries, align);
-			uint32_t c16 = layout(&g16, FAT_TYPE_16, total, ss, spc, nfats, reserved, root_entries, align);
-			bool ok12 = count_fits(FAT_TYPE_12, c12, false), ok16 = count_fits(FAT_TYPE_16, c16, false);
-			if (ok12 || ok16) {
-				g = ok16 && (!ok12 || c16 > c12) ? g16 : g12;
-				ok = true;
-			}
-		} else {
-			uint32_t c = layout(&g, type, total, ss, spc, nfats, reserved, root_entries, align);
-			ok = count_fits(type, c, forced);
-		}
+	/* A type asked for that mkfs.fat's starting cluster size cannot give
+	 * (FAT16 on 8 MiB, say) gets smaller clusters too. */
+	bool retried = opts->sectors_per_cluster != 0 || !forced;
+	for (;; spc = 1, retried = true) {
+		ok = pick(&g, type, forced, total, ss, spc, max_spc, nfats, reserved, root_entries, align);
+		if (ok || retried)
+			break;
 	}
 	if (!ok)
 		return -EINVAL; /* no cluster size gives this type a valid count */

@@ -383,3 +383,33 @@ int fat_dir_read(struct fat_dir *d, struct fat_dirent *e)
 		fat__fill_stat_file(f, &e->st);
 	return 1;
 }
+
+int fat_list(struct fat_volume *v, const char *path, fat_list_fn fn, void *arg)
+{
+	struct fat_dir d;
+	struct fat_dirent e, best;
+	char last[FAT_NAME_MAX];
+	bool have_last = false;
+	for (;;) {
+		int rc = fat_dir_open(v, &d, path);
+		if (rc < 0)
+			return rc;
+		bool have_best = false;
+		while ((rc = fat_dir_read(&d, &e)) > 0) {
+			if (have_last && strcmp(e.name, last) <= 0)
+				continue;
+			if (!have_best || strcmp(e.name, best.name) < 0) {
+				best = e;
+				have_best = true;
+			}
+		}
+		if (rc < 0)
+			return rc;
+		if (!have_best)
+			return 0;
+		if ((rc = fn(arg, &best)) != 0)
+			return rc;
+		memcpy(last, best.name, sizeof(last));
+		have_last = true;
+	}
+}

@@ -15,13 +15,8 @@ export MTOOLS_SKIP_CHECK=1 MTOOLS_NO_VFAT=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# The driver: the one make built, else built here from the sources.
-FATCHECK=$B/tests/tools/fatcheck
-if [ ! -x "$FATCHECK" ]; then
-	FATCHECK=$tmp/fatcheck
-	${CC:-cc} -std=gnu11 -O2 -D_GNU_SOURCE -I"$TOP" -o "$FATCHECK" "$TOP"/tests/tools/fatcheck.c \
-		"$TOP"/protocols/fat/*.c "$TOP"/devices/block.c "$TOP"/backends/unix/block_file.c || exit 1
-fi
+source "$(dirname "$0")/fat_lib.bash"
+FATCHECK=$(fatcheck_path "$tmp") || exit 1
 
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }

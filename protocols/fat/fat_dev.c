@@ -1,0 +1,352 @@
+/* kv "fat" and fs "fat" (protocols/fat/fat_dev.h): thin adapters from the
+ * device interfaces to the FAT library, one volume lock each. */
+#include <string.h>
+
+#include "lib/platform.h"
+#include "protocols/fat/fat_dev.h"
+
+_Static_assert((int)FAT_O_READ == (int)FS_READ && (int)FAT_O_WRITE == (int)FS_WRITE &&
+		       (int)FAT_O_CREATE == (int)FS_CREATE && (int)FAT_O_EXCL == (int)FS_EXCL &&
+		       (int)FAT_O_TRUNC == (int)FS_TRUNCATE && (int)FAT_O_APPEND == (int)FS_APPEND,
+	       "fs open flags pass through to the FAT library");
+_Static_assert((int)FAT_SEEK_SET == (int)FS_SEEK_SET && (int)FAT_SEEK_CUR == (int)FS_SEEK_CUR &&
+		       (int)FAT_SEEK_END == (int)FS_SEEK_END,
+	       "fs whence values pass through");
+
+/* A FAT call may block in the block device: one caller at a time. */
+static void lock(struct cond *idle, bool *busy)
+{
+	while (*busy)
+		cond_wait(idle, SCHED_FOREVER);
+	*busy = true;
+}
+
+static void unlock(struct cond *idle, bool *busy)
+{
+	*busy = false;
+	cond_signal(idle);
+}
+
+/* kv paths come with a length; the library wants a C string. */
+static int cpath(char *out, const char *path, size_t len)
+{
+	if (len > KV_PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(out, path, len);
+	out[len] = 0;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- kv */
+
+static int kvf_open(void *state, const char *path, size_t len, struct kv_file *out)
+{
+	struct kv_fat *k = state;
+	char p[KV_PATH_MAX + 1];
+	int rc = cpath(p, path, len);
+	if (rc < 0)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	lock(&k->idle, &k->busy);
+	struct fat_stat st;
+	rc = fat_stat(&k->vol, p, &st);
+	if (rc == 0 && st.is_dir) {
+		out->flags = KV_DIR;
+		out->mtime_ns = st.mtime_ns;
+	} else if (rc == 0) {
+		struct fat_file *f = plat_alloc(sizeof(*f));
+		rc = f == NULL ? -ENOMEM : fat_open(&k->vol, f, p, FAT_O_READ);
+		if (rc == 0) {
+			out->size = st.size;
+			out->mtime_ns = st.mtime_ns;
+			out->handle = (uintptr_t)f;
+		} else {
+			plat_free(f);
+		}
+	}
+	unlock(&k->idle, &k->busy);
+	return rc;
+}
+
+static long kvf_pread(void *state, struct kv_file *f, void *buf, size_t len, uint64_t off)
+{
+	struct kv_fat *k = state;
+	if (f->flags & KV_DIR)
+		return -EISDIR;
+	lock(&k->idle, &k->busy);
+	long n = fat_pread((struct fat_file *)f->handle, buf, len, off);
+	unlock(&k->idle, &k->busy);
+	return n;
+}
+
+static void kvf_close(void *state, struct kv_file *f)
+{
+	struct kv_fat *k = state;
+	if (f->handle == 0)
+		return;
+	lock(&k->idle, &k->busy);
+	fat_close((struct fat_file *)f->handle);
+	unlock(&k->idle, &k->busy);
+	plat_free((void *)f->handle);
+	f->handle = 0;
+}
+
+struct kv_list_ctx {
+	kv_list_fn fn;
+	void *arg;
+	struct kv_fat *k;
+};
+
+static int kv_each(void *arg, const struct fat_dirent *e)
+{
+	struct kv_list_ctx *c = arg;
+	struct kv_file entry = {
+		.size = e->st.size,
+		.mtime_ns = e->st.mtime_ns,
+		.flags = e->st.is_dir ? KV_DIR : 0,
+	};
+	/* The callback may call back into this device. */
+	unlock(&c->k->idle, &c->k->busy);
+	int rc = c->fn(c->arg, e->name, &entry);
+	lock(&c->k->idle, &c->k->busy);
+	return rc;
+}
+
+static int kvf_list(void *state, const char *dir, size_t len, kv_list_fn fn, void *arg)
+{
+	struct kv_fat *k = state;
+	char p[KV_PATH_MAX + 1];
+	int rc = cpath(p, dir, len);
+	if (rc < 0)
+		return rc;
+	struct kv_list_ctx c = { fn, arg, k };
+	lock(&k->idle, &k->busy);
+	rc = fat_list(&k->vol, p, kv_each, &c);
+	unlock(&k->idle, &k->busy);
+	return rc;
+}
+
+static const struct kv_ops kv_fat_ops = {
+	.name = "fat",
+	.version = KV_OPS_V1,
+	.open = kvf_open,
+	.pread = kvf_pread,
+	.close = kvf_close,
+	.list = kvf_list,
+};
+
+int kv_fat_connect(struct kv *dev, struct kv_fat *state, const struct kv_fat_config *cfg, struct block *blk)
+{
+	(void)cfg;
+	memset(state, 0, sizeof(*state));
+	cond_init(&state->idle);
+	int rc = fat_mount(&state->vol, blk, FAT_MOUNT_RDONLY);
+	if (rc < 0)
+		return rc;
+	dev->ops = &kv_fat_ops;
+	dev->state = state;
+	return 0;
+}
+
+void kv_fat_disconnect(struct kv_fat *state)
+{
+	state->vol.open_files = NULL; /* kv handles die with the device */
+	fat_unmount(&state->vol);
+}
+
+/* ---------------------------------------------------------------- fs */
+
+struct fs_file {
+	struct fat_file f;
+};
+
+#define FS_LOCKED(k, call)                       \
+	({                                       \
+		lock(&(k)->idle, &(k)->busy);    \
+		__typeof__(call) r_ = (call);    \
+		unlock(&(k)->idle, &(k)->busy);  \
+		r_;                              \
+	})
+
+static void to_fs_stat(const struct fat_stat *st, struct fs_stat *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->size = st->size;
+	out->mtime_ns = st->mtime_ns;
+	out->ctime_ns = st->ctime_ns;
+	out->is_dir = st->is_dir;
+	out->read_only = (st->attr & FAT_ATTR_READ_ONLY) != 0;
+}
+
+static int fsf_open(void *state, const char *path, uint32_t flags, struct fs_file **out)
+{
+	struct fs_fat *k = state;
+	struct fs_file *h = plat_alloc(sizeof(*h));
+	if (h == NULL)
+		return -ENOMEM;
+	int rc = FS_LOCKED(k, fat_open(&k->vol, &h->f, path, flags));
+	if (rc < 0) {
+		plat_free(h);
+		return rc;
+	}
+	*out = h;
+	return 0;
+}
+
+static long fsf_read(void *state, struct fs_file *h, void *buf, size_t len)
+{
+	struct fs_fat *k = state;
+	return FS_LOCKED(k, fat_read(&h->f, buf, len));
+}
+
+static long fsf_write(void *state, struct fs_file *h, const void *buf, size_t len)
+{
+	struct fs_fat *k = state;
+	return FS_LOCKED(k, fat_write(&h->f, buf, len));
+}
+
+static int64_t fsf_seek(void *state, struct fs_file *h, int64_t off, enum fs_whence whence)
+{
+	struct fs_fat *k = state;
+	return FS_LOCKED(k, fat_seek(&h->f, off, (enum fat_whence)whence));
+}
+
+static int fsf_truncate(void *state, struct fs_file *h, uint64_t size)
+{
+	struct fs_fat *k = state;
+	return FS_LOCKED(k, fat_truncate(&h->f, size));
+}
+
+static int fsf_fstat(void *state, struct fs_file *h, struct fs_stat *out)
+{
+	struct fs_fat *k = state;
+	struct fat_stat st;
+	int rc = FS_LOCKED(k, fat_fstat(&h->f, &st));
+	if (rc == 0)
+		to_fs_stat(&st, out);
+	return rc;
+}
+
+static int fsf_sync(void *state, struct fs_file *h)
+{
+	struct fs_fat *k = state;
+	return FS_LOCKED(k, h ? fat_fsync(&h->f) : fat_sync(&k->vol));
+}
+
+static int fsf_close(void *state, struct fs_file *h)
+{
+	struct fs_fat *k = state;
+	int rc = FS_LOCKED(k, fat_close(&h->f));
+	plat_free(h);
+	return rc;
+}
+
+static int fsf_stat(void *state, const char *path, struct fs_stat *out)
+{
+	struct fs_fat *k = state;
+	struct fat_stat st;
+	int rc = FS_LOCKED(k, fat_stat(&k->vol, path, &st));
+	if (rc == 0)
+		to_fs_stat(&st, out);
+	return rc;
+}
+
+static int fsf_rename(void *state, const char *from, const char *to)
+{
+	struct fs_fat *k = state;
+	return FS_LOCKED(k, fat_rename(&k->vol, from, to));
+}
+
+static int fsf_unlink(void *state, const char *path)
+{
+	struct fs_fat *k = state;
+	return FS_LOCKED(k, fat_unlink(&k->vol, path));
+}
+
+static int fsf_mkdir(void *state, const char *path)
+{
+	struct fs_fat *k = state;
+	return FS_LOCKED(k, fat_mkdir(&k->vol, path));
+}
+
+static int fsf_rmdir(void *state, const char *path)
+{
+	struct fs_fat *k = state;
+	return FS_LOCKED(k, fat_rmdir(&k->vol, path));
+}
+
+struct fs_list_ctx {
+	fs_list_fn fn;
+	void *arg;
+	struct fs_fat *k;
+};
+
+static int fs_each(void *arg, const struct fat_dirent *e)
+{
+	struct fs_list_ctx *c = arg;
+	struct fs_stat st;
+	to_fs_stat(&e->st, &st);
+	unlock(&c->k->idle, &c->k->busy);
+	int rc = c->fn(c->arg, e->name, &st);
+	lock(&c->k->idle, &c->k->busy);
+	return rc;
+}
+
+static int fsf_list(void *state, const char *dir, fs_list_fn fn, void *arg)
+{
+	struct fs_fat *k = state;
+	struct fs_list_ctx c = { fn, arg, k };
+	return FS_LOCKED(k, fat_list(&k->vol, dir, fs_each, &c));
+}
+
+static const struct fs_ops fs_fat_ops = {
+	.name = "fat",
+	.version = FS_OPS_V1,
+	.open = fsf_open,
+	.read = fsf_read,
+	.write = fsf_write,
+	.seek = fsf_seek,
+	.truncate = fsf_truncate,
+	.fstat = fsf_fstat,
+	.sync = fsf_sync,
+	.close = fsf_close,
+	.stat = fsf_stat,
+	.rename = fsf_rename,
+	.unlink = fsf_unlink,
+	.mkdir = fsf_mkdir,
+	.rmdir = fsf_rmdir,
+	.list = fsf_list,
+};
+
+static int64_t wall(void *arg)
+{
+	return clock_wall_ns(arg);
+}
+
+int fs_fat_connect(struct fs *dev, struct fs_fat *state, const struct fs_fat_config *cfg, struct block *blk,
+		   struct clock *clk)
+{
+	memset(state, 0, sizeof(*state));
+	cond_init(&state->idle);
+	state->clock = clk;
+	unsigned flags = (cfg->read_only ? FAT_MOUNT_RDONLY : 0) | (cfg->barriers ? FAT_MOUNT_BARRIERS : 0);
+	int rc = fat_mount(&state->vol, blk, flags);
+	if (rc == -EUCLEAN && cfg->format && !cfg->read_only) {
+		struct fat_format_opts o = { .clock = wall, .clock_arg = clk };
+		if ((rc = fat_format(blk, &o)) == 0)
+			rc = fat_mount(&state->vol, blk, flags);
+	}
+	if (rc < 0)
+		return rc;
+	fat_set_clock(&state->vol, wall, clk);
+	dev->ops = &fs_fat_ops;
+	dev->state = state;
+	return 0;
+}
+
+void fs_fat_disconnect(struct fs_fat *state)
+{
+	fat_sync(&state->vol);
+	state->vol.open_files = NULL; /* handles die with the device */
+	fat_unmount(&state->vol);
+}
