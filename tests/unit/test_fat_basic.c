@@ -50,7 +50,10 @@ static void fill(uint8_t *p, size_t n, unsigned seed)
 static void write_file(const char *path, const uint8_t *data, size_t n)
 {
 	struct fat_file f;
-	CHECK_EQ_INT(fat_open(&vol, &f, path, FAT_O_WRITE | FAT_O_CREATE | FAT_O_TRUNC), 0);
+	int rc = fat_open(&vol, &f, path, FAT_O_WRITE | FAT_O_CREATE | FAT_O_TRUNC);
+	CHECK_EQ_INT(rc, 0);
+	if (rc < 0)
+		return;
 	size_t done = 0;
 	while (done < n) { /* odd-sized pieces cross sector and cluster edges */
 		size_t k = n - done < 7777 ? n - done : 7777;
@@ -298,11 +301,43 @@ static void exercise(enum fat_type type, uint64_t bytes)
 	CHECK_EQ_INT(fat_unmount(&vol), 0);
 }
 
+/* A volume of 4096-byte sectors on a device of 512-byte sectors. */
+static void big_sectors(void)
+{
+	fprintf(stderr, "-- 4096-byte sectors\n");
+	uint64_t bytes = 32u << 20; /* 8192 sectors: enough clusters for FAT16 */
+	free(disk);
+	disk = calloc(1, bytes);
+	struct ramblock rb4;
+	struct block dev4;
+	struct ramblock_config c4 = { .mem = disk, .size = bytes, .sector_size = 4096 };
+	CHECK_EQ_INT(ramblock_connect(&dev4, &rb4, &c4), 0);
+	struct fat_format_opts o = { .type = FAT_TYPE_16, .clock = fixed_clock };
+	CHECK_EQ_INT(fat_format(&dev4, &o), 0);
+	struct ramblock_config c = { .mem = disk, .size = bytes };
+	CHECK_EQ_INT(ramblock_connect(&dev, &rb, &c), 0);
+	mount();
+	struct fat_volume_info vi;
+	CHECK_EQ_INT(fat_volume_info(&vol, &vi), 0);
+	CHECK_EQ_INT(vi.sector_size, 4096);
+	static uint8_t data[100000];
+	fill(data, sizeof(data), 9);
+	CHECK_EQ_INT(fat_mkdir(&vol, "folder"), 0);
+	write_file("folder/a file.bin", data, sizeof(data));
+	remount();
+	check_file("folder/a file.bin", data, sizeof(data));
+	CHECK_EQ_INT(fat_unmount(&vol), 0);
+	CHECK_EQ_INT(fat_mount(&vol, &dev4, 0), 0);
+	check_file("folder/a file.bin", data, sizeof(data));
+	CHECK_EQ_INT(fat_unmount(&vol), 0);
+}
+
 int main(void)
 {
 	exercise(FAT_TYPE_12, 4u << 20);
 	exercise(FAT_TYPE_16, 32u << 20);
 	exercise(FAT_TYPE_32, 64u << 20);
+	big_sectors();
 	free(disk);
 	return check_report();
 }
