@@ -272,6 +272,7 @@ struct tcp_pcb {
 	struct tcp_pcb *hnext, **hprev; /* flow hash chain (hprev NULL when not hashed) */
 	struct tcp_pcb *qnext, *qprev;  /* listener's half-open or accept queue */
 	struct tcp_listener *listener;  /* while on one of its queues */
+	bool on_ready;                  /* which one: accept (true) or half-open */
 	struct net_timer timer;
 	uint8_t state;
 	uint8_t snd_wscale, rcv_wscale;

@@ -220,7 +220,7 @@ static void queue_remove(struct tcp_pcb *p)
 	struct tcp_listener *l = p->listener;
 	if (!l)
 		return;
-	bool ready = p->state != TCP_SYN_RCVD;
+	bool ready = p->on_ready;
 	struct tcp_pcb **head = ready ? &l->ready_head : &l->syn_head;
 	struct tcp_pcb **tail = ready ? &l->ready_tail : &l->syn_tail;
 	if (p->qprev)
@@ -237,6 +237,7 @@ static void queue_remove(struct tcp_pcb *p)
 		l->nsyn--;
 	p->qnext = p->qprev = NULL;
 	p->listener = NULL;
+	p->on_ready = false;
 }
 
 static void queue_append(struct tcp_listener *l, struct tcp_pcb *p, bool ready)
@@ -244,6 +245,7 @@ static void queue_append(struct tcp_listener *l, struct tcp_pcb *p, bool ready)
 	struct tcp_pcb **head = ready ? &l->ready_head : &l->syn_head;
 	struct tcp_pcb **tail = ready ? &l->ready_tail : &l->syn_tail;
 	p->listener = l;
+	p->on_ready = ready;
 	p->qnext = NULL;
 	p->qprev = *tail;
 	if (*tail)
@@ -314,7 +316,7 @@ void tcp_established(struct tcp_pcb *p)
 {
 	struct tcp_listener *l = p->listener;
 	if (l)
-		queue_remove(p); /* off the half-open queue while still SYN_RCVD */
+		queue_remove(p); /* off the half-open queue */
 	tcp_set_state(p, TCP_ESTABLISHED);
 	p->idle_since = p->net->now;
 	if (p->flags & TF_KEEPALIVE) {

@@ -171,6 +171,40 @@ static void test_syn_retries(void)
 	teardown(&pe);
 }
 
+static void test_half_open_timeout(void)
+{
+	setup(NULL);
+	struct fake_peer pe = { 0 };
+	pe.n = n;
+	pe.link = &link_;
+	pe.ip = PEER;
+	pe.us = US;
+	pe.port = 40100;
+	pe.sport = 80;
+	pe.seq = 777;
+	pe.wnd = 1000;
+	/* A SYN nobody completes: the SYN-ACK is resent with backoff, then
+	 * the half-open flow goes quietly and the listener's queue with it. */
+	fake_peer_send(&pe, TH_SYN, NULL, 0);
+	uint64_t t0 = now;
+	int synacks = 0;
+	while (n->tcp_flows && now < t0 + 1000 * FAKE_S) {
+		now = net_next_deadline(n);
+		net_run_timers(n);
+		struct fake_tcp_view t;
+		while ((t = fake_peer_recv(&pe)).ok)
+			synacks += t.flags == (TH_SYN | TH_ACK);
+	}
+	CHECK_EQ_INT(synacks, 7); /* the first and six retries */
+	CHECK_EQ_UINT(n->tcp_flows, 0);
+	CHECK_EQ_UINT(lst->nsyn, 0);
+	/* The listener still works. */
+	struct tcp_pcb *p = open_flow(&pe, false, 1000);
+	CHECK(p && tcp_state(p) == TCP_ESTABLISHED);
+	tcp_abort(p);
+	teardown(&pe);
+}
+
 static void test_zero_window_persist(void)
 {
 	setup(NULL);
@@ -553,6 +587,7 @@ int main(void)
 {
 	test_rto_backoff();
 	test_syn_retries();
+	test_half_open_timeout();
 	test_zero_window_persist();
 	test_keepalive();
 	test_delayed_ack_and_nagle();

@@ -1,0 +1,570 @@
+/* stack "tcpip": the blocking, fiber-facing stack device over the
+ * non-blocking protocol core. Every call tries the core first and parks the
+ * fiber on the handle's condition only when the core says -EAGAIN; the
+ * core's upcalls signal those conditions, frames from the netif go straight
+ * into net_input from the scheduler's context, and a single scheduler timer
+ * tracks the core's earliest protocol deadline. */
+#include <limits.h>
+#include <string.h>
+
+#include "lib/platform.h"
+#include "protocols/net/net.h"
+#include "protocols/net/stack_tcpip.h"
+#include "protocols/net/tcp.h"
+#include "protocols/net/udp.h"
+
+enum handle_kind { H_LISTENER, H_FLOW, H_UDP };
+
+/* Listeners, flows and UDP sockets share one handle layout; the public
+ * opaque types wrap it. */
+struct tcpip_handle {
+	struct stack_tcpip *st;
+	struct tcpip_handle *next, *prev; /* in st->live while open */
+	struct cond rcond, wcond;         /* readable (or accept), writable (or connected) */
+	enum handle_kind kind;
+	unsigned busy;  /* fibers parked on it */
+	bool released;  /* closed by the app while fibers were parked: the last one frees it */
+	union {
+		struct tcp_listener *l;
+		struct tcp_pcb *p;
+		struct udp_pcb *u;
+	} obj;          /* NULL once the stack is down */
+};
+
+struct stack_listener {
+	struct tcpip_handle h;
+};
+struct stack_flow {
+	struct tcpip_handle h;
+};
+struct stack_udp {
+	struct tcpip_handle h;
+};
+
+/* How many gather pieces one tcp_send takes at once. */
+#define IOV_WINDOW 16
+
+/* ---- glue to the core ---------------------------------------------------------- */
+
+static uint64_t tcpip_clock(void *arg)
+{
+	(void)arg;
+	return plat_monotonic_ns();
+}
+
+static int tcpip_tx(void *arg, const struct io_vec *iov, unsigned niov)
+{
+	struct stack_tcpip *st = arg;
+	return netif_send(st->netif, iov, niov);
+}
+
+/* After every call into the core: keep the scheduler timer on the core's
+ * earliest deadline. */
+static void rearm(struct stack_tcpip *st)
+{
+	if (!st->net)
+		return;
+	uint64_t d = net_next_deadline(st->net);
+	if (d == UINT64_MAX) {
+		if (timer_pending(&st->timer))
+			timer_cancel(&st->timer);
+	} else if (!timer_pending(&st->timer) || st->timer.deadline != d) {
+		timer_start(&st->timer, d);
+	}
+}
+
+static void deadline_fn(struct timer *t, void *arg)
+{
+	struct stack_tcpip *st = arg;
+	(void)t;
+	if (st->net) {
+		net_run_timers(st->net);
+		rearm(st);
+	}
+}
+
+static void rx_fn(void *arg, const uint8_t *frame, size_t len)
+{
+	struct stack_tcpip *st = arg;
+	if (st->net) {
+		net_input(st->net, frame, len);
+		rearm(st);
+	}
+}
+
+static void upcall(void *ctx, unsigned ev)
+{
+	struct tcpip_handle *h = ctx;
+	if (ev & (NET_EV_READ | NET_EV_ACCEPT | NET_EV_STATE))
+		cond_broadcast(&h->rcond);
+	if (ev & (NET_EV_WRITE | NET_EV_STATE))
+		cond_broadcast(&h->wcond);
+}
+
+/* ---- handles -------------------------------------------------------------------- */
+
+static struct tcpip_handle *handle_new(struct stack_tcpip *st, enum handle_kind kind)
+{
+	struct tcpip_handle *h = plat_calloc(1, sizeof *h);
+	if (!h)
+		return NULL;
+	h->st = st;
+	h->kind = kind;
+	cond_init(&h->rcond);
+	cond_init(&h->wcond);
+	h->next = st->live;
+	if (st->live)
+		st->live->prev = h;
+	st->live = h;
+	return h;
+}
+
+static void handle_unlink(struct tcpip_handle *h)
+{
+	struct stack_tcpip *st = h->st;
+	if (h->prev)
+		h->prev->next = h->next;
+	else if (st->live == h)
+		st->live = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	h->next = h->prev = NULL;
+}
+
+/* The app is done with h. Fibers still parked on it wake with -ECANCELED
+ * and the last one frees it. */
+static void handle_release(struct tcpip_handle *h)
+{
+	handle_unlink(h);
+	if (h->busy) {
+		h->released = true;
+		cond_broadcast(&h->rcond);
+		cond_broadcast(&h->wcond);
+	} else {
+		plat_free(h);
+	}
+}
+
+/* The app's close of any handle: the protocol object goes (gracefully
+ * for a flow), then the handle. */
+static void handle_close(struct tcpip_handle *h)
+{
+	if (h->obj.p) {
+		switch (h->kind) {
+		case H_LISTENER:
+			tcp_listener_close(h->obj.l);
+			break;
+		case H_FLOW:
+			tcp_close(h->obj.p);
+			break;
+		case H_UDP:
+			udp_close(h->obj.u);
+			break;
+		}
+	}
+	h->obj.p = NULL;
+	struct stack_tcpip *st = h->st;
+	handle_release(h);
+	rearm(st);
+}
+
+/* Park on c. On an error return h may be gone: return at once. */
+static int handle_wait(struct tcpip_handle *h, struct cond *c, uint64_t deadline)
+{
+	h->busy++;
+	int rc = cond_wait(c, deadline);
+	h->busy--;
+	/* Closed by the app, or the stack went down under it: either way
+	 * the wait was cancelled (as the socket stack reports it). */
+	if (h->released) {
+		if (h->busy == 0)
+			plat_free(h);
+		return -ECANCELED;
+	}
+	if (!h->obj.p)
+		return -ECANCELED;
+	return rc;
+}
+
+/* ---- TCP -------------------------------------------------------------------------- */
+
+static int tcpip_tcp_listen(void *state, const struct ip_endpoint *local, int backlog,
+                            struct stack_listener **out)
+{
+	struct stack_tcpip *st = state;
+	if (st->down)
+		return -ENETDOWN;
+	struct tcpip_handle *h = handle_new(st, H_LISTENER);
+	if (!h)
+		return -ENOMEM;
+	int rc = tcp_listen(st->net, local ? local->addr.v : 0, local ? local->port : 0, backlog, &h->obj.l);
+	if (rc < 0) {
+		handle_unlink(h);
+		plat_free(h);
+		return rc;
+	}
+	tcp_listener_set_upcall(h->obj.l, upcall, h);
+	*out = (struct stack_listener *)h;
+	return 0;
+}
+
+static struct tcpip_handle *flow_handle(struct stack_tcpip *st, struct tcp_pcb *p)
+{
+	struct tcpip_handle *h = handle_new(st, H_FLOW);
+	if (!h)
+		return NULL;
+	h->obj.p = p;
+	tcp_set_upcall(p, upcall, h);
+	return h;
+}
+
+static int tcpip_tcp_accept(void *state, struct stack_listener *l, struct stack_flow **out,
+                            struct ip_endpoint *peer, uint64_t deadline)
+{
+	struct stack_tcpip *st = state;
+	struct tcpip_handle *h = &l->h;
+	for (;;) {
+		if (!h->obj.l)
+			return -ENETDOWN;
+		struct tcp_pcb *p;
+		int rc = tcp_accept(h->obj.l, &p);
+		if (rc == 0) {
+			struct tcpip_handle *fh = flow_handle(st, p);
+			if (!fh) {
+				tcp_abort(p);
+				rearm(st);
+				return -ENOMEM;
+			}
+			/* As the socket stack does: responses go out whole, and
+			 * Nagle would hold a response's tail for the client's
+			 * delayed ACK. Streaming apps can switch it back on. */
+			tcp_set_nodelay(p, true);
+			if (peer) {
+				uint32_t raddr;
+				tcp_endpoints(p, NULL, NULL, &raddr, &peer->port);
+				peer->addr.v = raddr;
+			}
+			*out = (struct stack_flow *)fh;
+			return 0;
+		}
+		rc = handle_wait(h, &h->rcond, deadline);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+static void tcpip_tcp_listener_close(void *state, struct stack_listener *l)
+{
+	(void)state;
+	if (l)
+		handle_close(&l->h);
+}
+
+static int tcpip_tcp_connect(void *state, const struct ip_endpoint *remote, struct stack_flow **out,
+                             uint64_t deadline)
+{
+	struct stack_tcpip *st = state;
+	struct tcp_pcb *p;
+	if (st->down)
+		return -ENETDOWN;
+	if (!remote)
+		return -EINVAL;
+	int rc = tcp_connect(st->net, remote->addr.v, remote->port, &p);
+	rearm(st);
+	if (rc < 0)
+		return rc;
+	struct tcpip_handle *h = flow_handle(st, p);
+	if (!h) {
+		tcp_abort(p);
+		rearm(st);
+		return -ENOMEM;
+	}
+	tcp_set_nodelay(p, true); /* same reasoning as for accepted flows */
+	while (tcp_state(p) == TCP_SYN_SENT || tcp_state(p) == TCP_SYN_RCVD) {
+		/* Nobody else holds h yet, so it cannot be released under us. */
+		rc = handle_wait(h, &h->wcond, deadline);
+		if (rc < 0) {
+			if (h->obj.p)
+				tcp_abort(h->obj.p);
+			h->obj.p = NULL;
+			handle_release(h);
+			rearm(st);
+			return rc;
+		}
+	}
+	if (tcp_state(p) != TCP_ESTABLISHED && tcp_state(p) != TCP_CLOSE_WAIT) {
+		rc = tcp_error(p) ? tcp_error(p) : -ECONNREFUSED;
+		tcp_close(p);
+		h->obj.p = NULL;
+		handle_release(h);
+		rearm(st);
+		return rc;
+	}
+	*out = (struct stack_flow *)h;
+	return 0;
+}
+
+static long tcpip_tcp_read(void *state, struct stack_flow *f, void *buf, size_t len, uint64_t deadline)
+{
+	struct stack_tcpip *st = state;
+	struct tcpip_handle *h = &f->h;
+	if (len == 0)
+		return -EINVAL;
+	for (;;) {
+		if (!h->obj.p)
+			return -ENETDOWN;
+		long r = tcp_recv(h->obj.p, buf, len);
+		rearm(st);
+		if (r != -EAGAIN)
+			return r;
+		int rc = handle_wait(h, &h->rcond, deadline);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+static long tcpip_tcp_writev(void *state, struct stack_flow *f, const struct io_vec *iov, unsigned niov,
+                             uint64_t deadline)
+{
+	struct stack_tcpip *st = state;
+	struct tcpip_handle *h = &f->h;
+	size_t total = 0, off = 0;
+	unsigned i = 0;
+
+	for (unsigned k = 0; k < niov; k++) {
+		if (iov[k].len > (size_t)LONG_MAX - total)
+			return -EINVAL;
+		total += iov[k].len;
+	}
+	size_t done = 0;
+	while (done < total) {
+		if (!h->obj.p)
+			return -ENETDOWN;
+		/* Hand over as many pieces as fit in one call, so that a
+		 * header and body leave in one segment. */
+		struct io_vec win[IOV_WINDOW];
+		unsigned nw = 0;
+		for (unsigned k = i; k < niov && nw < IOV_WINDOW; k++) {
+			size_t skip = k == i ? off : 0;
+			if (iov[k].len == skip)
+				continue;
+			win[nw].base = (const uint8_t *)iov[k].base + skip;
+			win[nw].len = iov[k].len - skip;
+			nw++;
+		}
+		long r = tcp_send(h->obj.p, win, nw);
+		rearm(st);
+		if (r == -EAGAIN) {
+			int rc = handle_wait(h, &h->wcond, deadline);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		if (r < 0)
+			return r;
+		done += (size_t)r;
+		size_t adv = (size_t)r + off;
+		while (i < niov && adv >= iov[i].len) {
+			adv -= iov[i].len;
+			i++;
+		}
+		off = adv;
+	}
+	return (long)total;
+}
+
+static int tcpip_tcp_shutdown(void *state, struct stack_flow *f, enum stack_shutdown how)
+{
+	struct stack_tcpip *st = state;
+	if (how != STACK_SHUT_WR)
+		return -EINVAL;
+	if (!f->h.obj.p)
+		return -ENETDOWN;
+	int rc = tcp_shutdown(f->h.obj.p);
+	rearm(st);
+	return rc;
+}
+
+static int tcpip_tcp_set_option(void *state, struct stack_flow *f, enum stack_option opt, int value)
+{
+	struct stack_tcpip *st = state;
+	struct tcp_pcb *p = f->h.obj.p;
+	int rc;
+	if (!p)
+		return -ENETDOWN;
+	switch (opt) {
+	case STACK_OPT_NODELAY:
+		rc = tcp_set_nodelay(p, value != 0);
+		break;
+	case STACK_OPT_KEEPALIVE:
+		rc = tcp_set_keepalive(p, value != 0);
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	rearm(st);
+	return rc;
+}
+
+static void tcpip_tcp_close(void *state, struct stack_flow *f)
+{
+	(void)state;
+	if (f)
+		handle_close(&f->h);
+}
+
+/* ---- UDP ---------------------------------------------------------------------------- */
+
+static int tcpip_udp_bind(void *state, const struct ip_endpoint *local, struct stack_udp **out)
+{
+	struct stack_tcpip *st = state;
+	if (st->down)
+		return -ENETDOWN;
+	struct tcpip_handle *h = handle_new(st, H_UDP);
+	if (!h)
+		return -ENOMEM;
+	int rc = udp_bind(st->net, local ? local->addr.v : 0, local ? local->port : 0, &h->obj.u);
+	if (rc < 0) {
+		handle_unlink(h);
+		plat_free(h);
+		return rc;
+	}
+	udp_set_upcall(h->obj.u, upcall, h);
+	*out = (struct stack_udp *)h;
+	return 0;
+}
+
+static long tcpip_udp_sendto(void *state, struct stack_udp *u, const void *buf, size_t len,
+                             const struct ip_endpoint *to)
+{
+	struct stack_tcpip *st = state;
+	if (!to)
+		return -EDESTADDRREQ;
+	if (!u->h.obj.u)
+		return -ENETDOWN;
+	long r = udp_sendto(u->h.obj.u, buf, len, to->addr.v, to->port);
+	rearm(st);
+	return r;
+}
+
+static long tcpip_udp_recvfrom(void *state, struct stack_udp *u, void *buf, size_t len,
+                               struct ip_endpoint *from, uint64_t deadline)
+{
+	struct tcpip_handle *h = &u->h;
+	(void)state;
+	for (;;) {
+		if (!h->obj.u)
+			return -ENETDOWN;
+		uint32_t addr;
+		uint16_t port;
+		long r = udp_recvfrom(h->obj.u, buf, len, &addr, &port);
+		if (r >= 0) {
+			if (from) {
+				from->addr.v = addr;
+				from->port = port;
+			}
+			return r;
+		}
+		int rc = handle_wait(h, &h->rcond, deadline);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+static void tcpip_udp_close(void *state, struct stack_udp *u)
+{
+	(void)state;
+	if (u)
+		handle_close(&u->h);
+}
+
+static const struct stack_ops stack_tcpip_ops = {
+	.name = "tcpip",
+	.version = STACK_OPS_V1,
+	.tcp_listen = tcpip_tcp_listen,
+	.tcp_accept = tcpip_tcp_accept,
+	.tcp_listener_close = tcpip_tcp_listener_close,
+	.tcp_connect = tcpip_tcp_connect,
+	.tcp_read = tcpip_tcp_read,
+	.tcp_writev = tcpip_tcp_writev,
+	.tcp_shutdown = tcpip_tcp_shutdown,
+	.tcp_set_option = tcpip_tcp_set_option,
+	.tcp_close = tcpip_tcp_close,
+	.udp_bind = tcpip_udp_bind,
+	.udp_sendto = tcpip_udp_sendto,
+	.udp_recvfrom = tcpip_udp_recvfrom,
+	.udp_close = tcpip_udp_close,
+};
+
+int stack_tcpip_connect(struct stack *dev, struct stack_tcpip *st, const struct stack_tcpip_config *cfg,
+                        struct netif *netif)
+{
+	struct netif_info info;
+	int rc = netif_info(netif, &info);
+	if (rc < 0)
+		return rc;
+	struct net_config nc;
+	memset(&nc, 0, sizeof nc);
+	nc.mac = info.mac;
+	nc.mtu = info.mtu;
+	nc.ip = cfg->ip;
+	nc.gateway = cfg->gateway;
+	nc.clock = tcpip_clock;
+	nc.tx = tcpip_tx;
+	nc.tx_arg = st;
+	plat_entropy(nc.secret, sizeof nc.secret);
+	memset(st, 0, sizeof *st);
+	st->netif = netif;
+	timer_init(&st->timer, deadline_fn, st);
+	st->net = net_create(&nc);
+	if (!st->net)
+		return -ENOMEM;
+	netif_set_rx(netif, rx_fn, st);
+	net_up(st->net);
+	rearm(st);
+	dev->ops = &stack_tcpip_ops;
+	dev->state = st;
+	return 0;
+}
+
+void stack_tcpip_disconnect(struct stack_tcpip *st)
+{
+	if (st->down)
+		return;
+	st->down = true;
+	netif_set_rx(st->netif, NULL, NULL);
+	timer_cancel(&st->timer);
+	/* Handles outlive the stack until the app closes them: cut them off
+	 * from the protocol objects (freed with the instance) and wake their
+	 * fibers. */
+	for (struct tcpip_handle *h = st->live; h; h = h->next) {
+		h->obj.p = NULL;
+		cond_broadcast(&h->rcond);
+		cond_broadcast(&h->wcond);
+	}
+	net_destroy(st->net);
+	st->net = NULL;
+}
+
+int stack_tcpip_listener_local(struct stack_listener *l, struct ip_endpoint *out)
+{
+	if (!l->h.obj.l)
+		return -ENETDOWN;
+	out->addr.v = 0;
+	out->port = tcp_listener_port(l->h.obj.l);
+	return 0;
+}
+
+int stack_tcpip_udp_local(struct stack_udp *u, struct ip_endpoint *out)
+{
+	if (!u->h.obj.u)
+		return -ENETDOWN;
+	out->addr.v = 0;
+	out->port = udp_local_port(u->h.obj.u);
+	return 0;
+}
+
+struct net *stack_tcpip_net(struct stack_tcpip *st)
+{
+	return st->net;
+}

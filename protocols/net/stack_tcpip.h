@@ -1,0 +1,47 @@
+/* stack "tcpip": the stack device implemented by synth's own TCP/IP
+ * (protocols/net) over any netif (a tap on UNIX, netfront on Xen). Calls
+ * that would wait park only the calling fiber, on a per-flow condition the
+ * protocol code signals; the stack's timers run from one scheduler timer. */
+#ifndef SYNTH_PROTOCOLS_NET_STACK_TCPIP_H
+#define SYNTH_PROTOCOLS_NET_STACK_TCPIP_H
+
+#include <stdbool.h>
+
+#include "devices/netif.h"
+#include "devices/stack.h"
+#include "lib/sched.h"
+
+struct net;
+struct tcpip_handle;
+
+struct stack_tcpip {
+	struct net *net;
+	struct netif *netif;
+	struct timer timer;         /* armed for the stack's next protocol deadline */
+	struct tcpip_handle *live;  /* every open listener, flow and UDP socket */
+	bool down;                  /* disconnected: calls fail with -ENETDOWN */
+};
+
+/* Catalogue parameters. */
+struct stack_tcpip_config {
+	struct ipv4_cidr ip;       /* address/prefix; 0.0.0.0/0 = none */
+	struct ipv4_addr gateway;  /* default route; 0 = none */
+};
+
+int stack_tcpip_connect(struct stack *dev, struct stack_tcpip *state,
+                        const struct stack_tcpip_config *cfg, struct netif *netif);
+
+/* Stops the stack: fibers waiting on any handle wake with -ENETDOWN, every
+ * later call on a handle fails with -ENETDOWN, and handles stay valid until
+ * the app closes them. */
+void stack_tcpip_disconnect(struct stack_tcpip *state);
+
+/* The port a listener or UDP socket is bound to (the one chosen for port
+ * 0). Returns 0 or a negative errno. */
+int stack_tcpip_listener_local(struct stack_listener *l, struct ip_endpoint *out);
+int stack_tcpip_udp_local(struct stack_udp *u, struct ip_endpoint *out);
+
+/* The protocol instance, for diagnostics (net_get_stats). */
+struct net *stack_tcpip_net(struct stack_tcpip *state);
+
+#endif
