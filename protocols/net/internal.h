@@ -116,6 +116,7 @@ struct net {
 	struct tcp_pcb *tcp_last; /* the flow the last segment was for */
 	struct tcp_listener *listeners;
 	uint32_t tcp_flows;
+	uint32_t tcp_time_wait; /* flows in TIME_WAIT */
 	uint64_t challenge_window;
 	uint32_t challenge_count;
 	uint32_t port_counter;
@@ -388,7 +389,9 @@ void tcp_drop(struct tcp_pcb *p, int err);
 void tcp_notify(struct tcp_pcb *p, unsigned events);
 void tcp_pcb_release(struct tcp_pcb *p);
 void tcp_established(struct tcp_pcb *p);
-void tcp_enter_time_wait(struct tcp_pcb *p);
+/* Into TIME_WAIT, or straight to CLOSED when too many are there and
+ * nobody holds the flow (then p may be gone). */
+bool tcp_enter_time_wait(struct tcp_pcb *p);
 uint32_t tcp_rcv_window(const struct tcp_pcb *p);
 
 /* tcp_output.c */

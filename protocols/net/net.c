@@ -204,6 +204,7 @@ static void fill_defaults(struct net_tunables *t)
 	DEF(tcp_syn_retries, 6);
 	DEF(tcp_msl, 30 * NS_PER_S);
 	DEF(tcp_fin_timeout, 60 * NS_PER_S);
+	DEF(tcp_max_time_wait, 16384);
 	DEF(tcp_delack, 40 * NS_PER_MS);
 	DEF(tcp_keep_idle, 7200 * NS_PER_S);
 	DEF(tcp_keep_intvl, 75 * NS_PER_S);

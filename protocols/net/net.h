@@ -33,6 +33,7 @@ struct net_tunables {
 	uint32_t tcp_syn_retries;   /* 6 */
 	uint64_t tcp_msl;           /* 30 s: TIME_WAIT lasts 2*MSL */
 	uint64_t tcp_fin_timeout;   /* 60 s: an orphaned flow waits this long in FIN_WAIT_2 */
+	uint32_t tcp_max_time_wait; /* 16384: flows in TIME_WAIT at once; beyond, released flows skip it */
 	uint64_t tcp_delack;        /* 40 ms: delayed ACK timeout */
 	uint64_t tcp_keep_idle;     /* 7200 s */
 	uint64_t tcp_keep_intvl;    /* 75 s */
@@ -77,7 +78,7 @@ struct net_stats {
 	uint64_t tcp_in, tcp_bad, tcp_no_pcb, tcp_rst_out, tcp_out, tcp_rexmt, tcp_fast_rexmt,
 		tcp_timeouts, tcp_dup_segs, tcp_ooo_segs, tcp_ooo_drops, tcp_challenge_acks,
 		tcp_paws_drops, tcp_syn_drops, tcp_accepts, tcp_connects, tcp_persist_probes,
-		tcp_keep_probes, tcp_syn_evicted;
+		tcp_keep_probes, tcp_syn_evicted, tcp_time_wait_skipped, tcp_orphans_dropped;
 };
 
 /* Create a stack instance (it takes no action on the link until net_up).

@@ -325,7 +325,8 @@ static void data_in(struct tcp_pcb *p, uint32_t seq, const uint8_t *data, uint32
 	n->st.tcp_ooo_segs++;
 }
 
-static void fin_in(struct tcp_pcb *p)
+/* The peer's FIN is next in sequence. Returns false when p is gone. */
+static bool fin_in(struct tcp_pcb *p)
 {
 	p->rcv_nxt++;
 	p->flags |= TF_FIN_RCVD | TF_ACK_NOW;
@@ -338,15 +339,15 @@ static void fin_in(struct tcp_pcb *p)
 		tcp_set_state(p, TCP_CLOSING);
 		break;
 	case TCP_FIN_WAIT_2:
-		tcp_enter_time_wait(p);
-		break;
-	case TCP_TIME_WAIT:
-		tcp_enter_time_wait(p);
+		tcp_send_ack(p);
+		if (!tcp_enter_time_wait(p))
+			return false;
 		break;
 	default:
 		break;
 	}
 	tcp_notify(p, NET_EV_READ | NET_EV_STATE);
+	return true;
 }
 
 /* ---- synchronized states ------------------------------------------------------ */
@@ -520,8 +521,8 @@ static void sync_input(struct tcp_pcb *p, const struct ip_rx *rx, const struct t
 		}
 		break;
 	case TCP_CLOSING:
-		if (fin_acked)
-			tcp_enter_time_wait(p);
+		if (fin_acked && !tcp_enter_time_wait(p))
+			return;
 		break;
 	case TCP_LAST_ACK:
 		if (fin_acked) {
@@ -555,10 +556,8 @@ static void sync_input(struct tcp_pcb *p, const struct ip_rx *rx, const struct t
 		}
 		fin = false;
 	}
-	if (fin && !(p->flags & TF_FIN_RCVD))
-		fin_in(p);
-	else if (fin && p->state == TCP_TIME_WAIT)
-		fin_in(p);
+	if (fin && !(p->flags & TF_FIN_RCVD) && !fin_in(p))
+		return;
 	if (p->state == TCP_TIME_WAIT && (p->flags & TF_ACK_NOW))
 		tcp_send_ack(p);
 	tcp_output(p);

@@ -268,6 +268,8 @@ void tcp_listener_add_syn(struct tcp_listener *l, struct tcp_pcb *p)
 void tcp_pcb_release(struct tcp_pcb *p)
 {
 	struct net *n = p->net;
+	if (p->state == TCP_TIME_WAIT)
+		n->tcp_time_wait--;
 	queue_remove(p);
 	hash_remove(n, p);
 	net_timer_cancel(n, &p->timer);
@@ -291,6 +293,10 @@ void tcp_notify(struct tcp_pcb *p, unsigned events)
 
 void tcp_set_state(struct tcp_pcb *p, enum tcp_state s)
 {
+	if (p->state == TCP_TIME_WAIT)
+		p->net->tcp_time_wait--;
+	if (s == TCP_TIME_WAIT)
+		p->net->tcp_time_wait++;
 	p->state = (uint8_t)s;
 }
 
@@ -332,9 +338,17 @@ void tcp_established(struct tcp_pcb *p)
 	tcp_notify(p, NET_EV_STATE | NET_EV_WRITE);
 }
 
-void tcp_enter_time_wait(struct tcp_pcb *p)
+bool tcp_enter_time_wait(struct tcp_pcb *p)
 {
 	struct net *n = p->net;
+	if (p->state != TCP_TIME_WAIT && n->tcp_time_wait >= n->cfg.tun.tcp_max_time_wait &&
+	    (p->flags & TF_APP_CLOSED)) {
+		/* Too many already: skip this one's TIME_WAIT (as Linux does
+		 * past tcp_max_tw_buckets), acknowledging the FIN first. */
+		n->st.tcp_time_wait_skipped++;
+		tcp_drop(p, 0);
+		return false;
+	}
 	tcp_set_state(p, TCP_TIME_WAIT);
 	p->t_rexmt = p->t_persist = p->t_keep = p->t_delack = NET_NEVER;
 	p->t_close = n->now + 2 * n->cfg.tun.tcp_msl;
@@ -342,6 +356,7 @@ void tcp_enter_time_wait(struct tcp_pcb *p)
 	if (p->flags & TF_APP_CLOSED)
 		ring_free(&p->rcv);
 	tcp_timer_update(p);
+	return true;
 }
 
 uint32_t tcp_rcv_window(const struct tcp_pcb *p)
@@ -556,13 +571,15 @@ long tcp_recv(struct tcp_pcb *p, void *buf, size_t len)
 		 * rcv_nxt, and consuming moves head up and len down alike. */
 		tcp_ring_read(&p->rcv, 0, buf, k);
 		tcp_ring_consume(&p->rcv, k);
-		/* Tell the peer about the space once it is worth a segment or
-		 * two (receiver-side silly window avoidance, RFC 1122 4.2.3.3). */
+		/* Tell the peer about the space once the window it knows has
+		 * shrunk to half the buffer or less and the news is worth a
+		 * segment or two (receiver-side silly window avoidance, RFC
+		 * 1122 4.2.3.3); otherwise the next ACK carries it anyway. */
 		if (p->state >= TCP_ESTABLISHED && p->state != TCP_TIME_WAIT && !(p->flags & TF_FIN_RCVD)) {
 			uint32_t cur = SEQ_GT(p->rcv_adv, p->rcv_nxt) ? p->rcv_adv - p->rcv_nxt : 0;
 			uint32_t win = tcp_rcv_window(p);
 			uint32_t step = NET_MIN(p->rcv.cap / 2, 2u * p->rcv_mss);
-			if (win > cur && win - cur >= step)
+			if (cur <= p->rcv.cap / 2 && win > cur && win - cur >= step)
 				tcp_send_ack(p);
 		}
 		return (long)k;

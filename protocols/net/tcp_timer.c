@@ -94,27 +94,37 @@ static bool rexmt_expired(struct tcp_pcb *p)
 	return true;
 }
 
-static void persist_expired(struct tcp_pcb *p)
+/* Returns false when the pcb is gone. */
+static bool persist_expired(struct tcp_pcb *p)
 {
 	struct net *n = p->net;
 	p->t_persist = NET_NEVER;
 	uint32_t off = p->snd_nxt - p->snd_buf_seq;
 	if (!(p->flags & TF_PERSIST) || off >= p->snd.len || p->snd_nxt != p->snd_una) {
 		p->flags &= ~(uint32_t)TF_PERSIST;
-		return;
+		return true;
 	}
 	if (p->snd_wnd > 0) {
 		/* A window too small for the sender's SWS rule: send what fits. */
 		p->flags &= ~(uint32_t)TF_PERSIST;
 		p->flags |= TF_FORCE;
 		tcp_output(p);
-		return;
+		return true;
+	}
+	/* A released flow that a peer keeps at a zero window would live
+	 * forever: give it as many probes as retransmissions. */
+	if ((p->flags & TF_APP_CLOSED) && p->persist_shift >= n->cfg.tun.tcp_retries) {
+		n->st.tcp_orphans_dropped++;
+		tcp_send_rst(p);
+		tcp_drop(p, -ETIMEDOUT);
+		return false;
 	}
 	tcp_send_probe(p, false);
 	if (p->persist_shift < 16)
 		p->persist_shift++;
 	uint64_t base = NET_MAX(p->rto, n->cfg.tun.tcp_rto_min);
 	p->t_persist = n->now + NET_MIN(base << p->persist_shift, TCP_PERSIST_MAX);
+	return true;
 }
 
 /* Returns false when the pcb is gone. */
@@ -155,8 +165,8 @@ void tcp_timer_fire(struct net *n, struct net_timer *t)
 	}
 	if (p->t_rexmt <= now && !rexmt_expired(p))
 		return;
-	if (p->t_persist <= now)
-		persist_expired(p);
+	if (p->t_persist <= now && !persist_expired(p))
+		return;
 	if (p->t_keep <= now && !keep_expired(p))
 		return;
 	if (p->t_close <= now) {

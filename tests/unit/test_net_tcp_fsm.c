@@ -419,6 +419,34 @@ static void test_time_wait_reuse(void)
 	teardown();
 }
 
+static void test_time_wait_cap(void)
+{
+	struct net_tunables tun;
+	memset(&tun, 0, sizeof tun);
+	tun.tcp_max_time_wait = 1;
+	setup(&tun);
+	struct fake_peer pe[2] = { { 0 }, { 0 } };
+	for (int i = 0; i < 2; i++) {
+		struct tcp_pcb *p = accept_one(&pe[i], (uint16_t)(40000 + i), true);
+		fake_drain(&link_);
+		tcp_close(p);
+		struct fake_tcp_view t = fake_peer_recv(&pe[i]);
+		CHECK(t.ok && (t.flags & TH_FIN));
+		pe[i].ack = t.seq + 1;
+		fake_peer_send(&pe[i], TH_ACK | TH_FIN, NULL, 0);
+		t = fake_peer_recv(&pe[i]);
+		CHECK(t.ok && t.flags == TH_ACK && t.ack == pe[i].seq); /* the FIN is acknowledged either way */
+	}
+	/* The first waits in TIME_WAIT, the second skipped it. */
+	CHECK_EQ_UINT(n->tcp_flows, 1);
+	CHECK_EQ_UINT(n->tcp_time_wait, 1);
+	CHECK_EQ_UINT(net_get_stats(n)->tcp_time_wait_skipped, 1);
+	fake_peer_free(&pe[0]);
+	fake_peer_free(&pe[1]);
+	teardown();
+	CHECK(1);
+}
+
 static void test_close_with_unread_data(void)
 {
 	setup(NULL);
@@ -547,6 +575,7 @@ int main(void)
 	test_active_close_and_time_wait();
 	test_simultaneous_close();
 	test_time_wait_reuse();
+	test_time_wait_cap();
 	test_close_with_unread_data();
 	test_backlog_and_syn_queue();
 	test_paws_and_mss();

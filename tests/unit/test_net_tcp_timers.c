@@ -47,6 +47,7 @@ static struct tcp_pcb *open_flow(struct fake_peer *pe, bool sack, uint16_t wnd)
 	static uint8_t b[200];
 	fake_peer_free(pe); /* pe: zeroed or used before */
 	memset(pe, 0, sizeof *pe);
+	fake_drain(&link_);
 	pe->n = n;
 	pe->link = &link_;
 	pe->ip = PEER;
@@ -244,6 +245,27 @@ static void test_zero_window_persist(void)
 	t = fake_peer_recv(&pe);
 	CHECK(t.ok && t.len == 552);
 	tcp_abort(p);
+
+	/* A released flow held at a zero window is dropped after as many
+	 * probes as retransmissions (12). */
+	p = open_flow(&pe, true, 0);
+	v.len = 100;
+	CHECK_EQ_INT(tcp_send(p, &v, 1), 100);
+	tcp_close(p);
+	int probes = 0;
+	while (n->tcp_flows && now < 3600 * FAKE_S * 10) {
+		now = net_next_deadline(n);
+		net_run_timers(n);
+		while ((t = fake_peer_recv(&pe)).ok) {
+			if (t.flags & TH_RST)
+				break;
+			probes++;
+			fake_peer_send(&pe, TH_ACK, NULL, 0);
+		}
+	}
+	CHECK_EQ_INT(probes, 12);
+	CHECK_EQ_UINT(n->tcp_flows, 0);
+	CHECK_EQ_UINT(net_get_stats(n)->tcp_orphans_dropped, 1);
 	teardown(&pe);
 }
 
