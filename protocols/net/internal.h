@@ -319,6 +319,7 @@ struct tcp_pcb {
 	/* congestion control, RFC 5681 / 6582 / 6675 */
 	uint32_t cwnd, ssthresh, recover, bytes_acked;
 	uint32_t rexmt_nxt; /* SACK recovery: holes below this were resent */
+	uint32_t rtx_mark;  /* snd_max when the first hole was last resent */
 	uint8_t nsacked;
 	struct tcp_range sacked[TCP_SACK_MAX]; /* what the peer SACKed, sorted */
 

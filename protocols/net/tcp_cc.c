@@ -31,8 +31,11 @@ static uint32_t high_sack(const struct tcp_pcb *p)
 	return p->sacked[p->nsacked - 1].end;
 }
 
-static void sack_update(struct tcp_pcb *p, const struct tcp_seg *s)
+/* Merge the segment's SACK blocks into the scoreboard; returns whether
+ * they told anything new. */
+static bool sack_update(struct tcp_pcb *p, const struct tcp_seg *s)
 {
+	uint32_t before = sacked_between(p, p->snd_una, p->snd_max);
 	for (unsigned i = 0; i < s->nsack; i++) {
 		uint32_t a = s->sack[i].start, b = s->sack[i].end;
 		/* Blocks at or below the cumulative ACK (D-SACK) or beyond what
@@ -43,6 +46,7 @@ static void sack_update(struct tcp_pcb *p, const struct tcp_seg *s)
 			a = p->snd_una;
 		tcp_range_insert(p->sacked, &p->nsacked, TCP_SACK_MAX, a, b);
 	}
+	return sacked_between(p, p->snd_una, p->snd_max) != before;
 }
 
 static void sack_trim(struct tcp_pcb *p)
@@ -104,6 +108,7 @@ static void enter_recovery(struct tcp_pcb *p)
 	/* The first lost segment goes at once, whatever the pipe says. */
 	uint32_t sent = tcp_send_range(p, p->snd_una, UINT32_MAX);
 	p->rexmt_nxt = p->snd_una + sent;
+	p->rtx_mark = p->snd_max;
 	if (p->flags & TF_SACK)
 		p->cwnd = p->ssthresh;
 	else
@@ -189,27 +194,43 @@ static void new_ack(struct tcp_pcb *p, uint32_t ack)
 		tcp_notify(p, NET_EV_WRITE);
 }
 
+/* In SACK recovery, a resent first hole that stays unacknowledged while
+ * the peer SACKs more than two segments sent after it was lost again:
+ * resend the holes from the start rather than wait for the RTO. */
+static void lost_retransmit(struct tcp_pcb *p)
+{
+	if (SEQ_GT(p->rexmt_nxt, p->snd_una) && SEQ_GT(high_sack(p), p->rtx_mark + 2u * p->mss)) {
+		p->rexmt_nxt = p->snd_una;
+		p->rtx_mark = p->snd_max;
+		p->net->st.tcp_fast_rexmt++;
+	}
+}
+
 void tcp_cc_ack(struct tcp_pcb *p, const struct tcp_seg *s, bool dup)
 {
-	if ((p->flags & TF_SACK) && s->nsack)
-		sack_update(p, s);
-	if (SEQ_GT(s->ack, p->snd_una)) {
+	bool sack_news = (p->flags & TF_SACK) && s->nsack && sack_update(p, s);
+	if (SEQ_GT(s->ack, p->snd_una))
 		new_ack(p, s->ack);
-	} else if (dup) {
-		p->dupacks++;
-		if ((p->flags & TF_RECOVERY) && !(p->flags & TF_SACK))
-			p->cwnd += p->mss; /* another segment has left the network */
-		else if (!(p->flags & TF_RECOVERY) && p->dupacks >= 3 && SEQ_GEQ(p->snd_una, p->recover))
-			enter_recovery(p);
-	} else if (s->len > 0 && !(p->flags & TF_SACK)) {
+	else if (!dup && s->len > 0 && !(p->flags & TF_SACK))
 		p->dupacks = 0;
+	/* RFC 6675 counts an ACK with new SACK information as a duplicate
+	 * even when it carries data or moves the window, which is what keeps
+	 * loss detection alive while both ends send. */
+	if (!dup && !sack_news)
+		return;
+	if (p->flags & TF_RECOVERY) {
+		if (!(p->flags & TF_SACK))
+			p->cwnd += p->mss; /* another segment has left the network */
+		else
+			lost_retransmit(p);
+		return;
 	}
-	/* With SACK, loss shows in the scoreboard even when the ACKs carry
-	 * data (and so are not duplicates): more than two segments' worth
-	 * held above the first hole means that hole is lost (RFC 6675 4). */
-	if ((p->flags & TF_SACK) && !(p->flags & TF_RECOVERY) && p->nsacked &&
-	    SEQ_GEQ(p->snd_una, p->recover) && p->snd_una != p->snd_max &&
-	    sacked_between(p, p->snd_una, p->snd_max) > 2u * p->mss)
+	p->dupacks++;
+	/* A hole is lost after three duplicates, or (with SACK) once more
+	 * than two segments' worth is held above it (RFC 6675 4). */
+	bool lost = p->dupacks >= 3 ||
+	            ((p->flags & TF_SACK) && sacked_between(p, p->snd_una, p->snd_max) > 2u * p->mss);
+	if (lost && SEQ_GEQ(p->snd_una, p->recover) && p->snd_una != p->snd_max)
 		enter_recovery(p);
 }
 

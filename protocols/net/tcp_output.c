@@ -329,7 +329,12 @@ void tcp_output(struct tcp_pcb *p)
 				usable = NET_MIN(usable, rw);
 			}
 		} else {
-			uint32_t wnd = NET_MIN(p->snd_wnd, p->cwnd);
+			/* Limited transmit (RFC 3042): each of the first two
+			 * duplicate ACKs lets one new segment out, so that a
+			 * small window still produces the duplicates that
+			 * detect a loss. */
+			uint32_t lt = p->dupacks < 3 ? (uint32_t)p->dupacks * p->mss : 0;
+			uint32_t wnd = NET_MIN(p->snd_wnd, p->cwnd + lt);
 			usable = wnd > inflight ? wnd - inflight : 0;
 		}
 		size_t olen = data_options(p, o);

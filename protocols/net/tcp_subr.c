@@ -571,15 +571,16 @@ long tcp_recv(struct tcp_pcb *p, void *buf, size_t len)
 		 * rcv_nxt, and consuming moves head up and len down alike. */
 		tcp_ring_read(&p->rcv, 0, buf, k);
 		tcp_ring_consume(&p->rcv, k);
-		/* Tell the peer about the space once the window it knows has
-		 * shrunk to half the buffer or less and the news is worth a
+		/* Tell the peer about the space when the news is worth a
 		 * segment or two (receiver-side silly window avoidance, RFC
-		 * 1122 4.2.3.3); otherwise the next ACK carries it anyway. */
+		 * 1122 4.2.3.3) and either the window it knows has shrunk to
+		 * half the buffer or this read freed a quarter of it; smaller
+		 * news rides on the next ACK, saving a frame per read. */
 		if (p->state >= TCP_ESTABLISHED && p->state != TCP_TIME_WAIT && !(p->flags & TF_FIN_RCVD)) {
 			uint32_t cur = SEQ_GT(p->rcv_adv, p->rcv_nxt) ? p->rcv_adv - p->rcv_nxt : 0;
 			uint32_t win = tcp_rcv_window(p);
 			uint32_t step = NET_MIN(p->rcv.cap / 2, 2u * p->rcv_mss);
-			if (cur <= p->rcv.cap / 2 && win > cur && win - cur >= step)
+			if (win > cur && win - cur >= step && (cur <= p->rcv.cap / 2 || win - cur >= p->rcv.cap / 4))
 				tcp_send_ack(p);
 		}
 		return (long)k;

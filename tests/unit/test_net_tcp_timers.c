@@ -501,29 +501,34 @@ static void test_fast_retransmit_newreno(void)
 	struct fake_peer pe = { 0 };
 	struct tcp_pcb *p = ten_in_flight(&pe, false);
 	uint32_t mss = p->mss, seq, bytes, base = pe.ack;
-	/* Segment 1 lost: the peer repeats its ACK. Two duplicates do
-	 * nothing, the third retransmits at once. */
-	fake_peer_send(&pe, TH_ACK, NULL, 0);
-	fake_peer_send(&pe, TH_ACK, NULL, 0);
-	CHECK(!fake_peer_recv(&pe).ok);
+	/* Segment 1 lost: the peer repeats its ACK. The first two
+	 * duplicates each let one new segment out (limited transmit, RFC
+	 * 3042), the third retransmits at once. */
 	fake_peer_send(&pe, TH_ACK, NULL, 0);
 	struct fake_tcp_view t = fake_peer_recv(&pe);
-	CHECK(t.ok && t.seq == base && t.len == mss);
-	CHECK(p->flags & TF_RECOVERY);
-	CHECK_EQ_UINT(p->ssthresh, 5 * mss);
-	CHECK_EQ_UINT(p->cwnd, 8 * mss);
-	CHECK_EQ_UINT(net_get_stats(n)->tcp_fast_rexmt, 1);
-	/* Each further duplicate inflates cwnd by a segment; new data goes
-	 * once the inflated window exceeds the flight (10 segments). */
-	fake_peer_send(&pe, TH_ACK, NULL, 0);
-	fake_peer_send(&pe, TH_ACK, NULL, 0);
-	CHECK(!fake_peer_recv(&pe).ok);
-	fake_peer_send(&pe, TH_ACK, NULL, 0);
-	t = fake_peer_recv(&pe);
 	CHECK(t.ok && t.seq == base + 10 * mss);
 	fake_peer_send(&pe, TH_ACK, NULL, 0);
 	t = fake_peer_recv(&pe);
 	CHECK(t.ok && t.seq == base + 11 * mss);
+	CHECK(!fake_peer_recv(&pe).ok);
+	fake_peer_send(&pe, TH_ACK, NULL, 0);
+	t = fake_peer_recv(&pe);
+	CHECK(t.ok && t.seq == base && t.len == mss);
+	CHECK(p->flags & TF_RECOVERY);
+	CHECK_EQ_UINT(p->ssthresh, 6 * mss); /* half of the 12 in flight */
+	CHECK_EQ_UINT(p->cwnd, 9 * mss);
+	CHECK_EQ_UINT(net_get_stats(n)->tcp_fast_rexmt, 1);
+	/* Each further duplicate inflates cwnd by a segment; new data goes
+	 * once the inflated window exceeds the flight (12 segments). */
+	for (int i = 0; i < 3; i++)
+		fake_peer_send(&pe, TH_ACK, NULL, 0);
+	CHECK(!fake_peer_recv(&pe).ok);
+	fake_peer_send(&pe, TH_ACK, NULL, 0);
+	t = fake_peer_recv(&pe);
+	CHECK(t.ok && t.seq == base + 12 * mss);
+	fake_peer_send(&pe, TH_ACK, NULL, 0);
+	t = fake_peer_recv(&pe);
+	CHECK(t.ok && t.seq == base + 13 * mss);
 	/* A partial ACK (segments 1-2): segment 3 goes out at once. */
 	pe.ack = base + 2 * mss;
 	fake_peer_send(&pe, TH_ACK, NULL, 0);
@@ -531,8 +536,8 @@ static void test_fast_retransmit_newreno(void)
 	CHECK(t.ok && t.seq == base + 2 * mss && t.len == mss);
 	CHECK(p->flags & TF_RECOVERY);
 	take_segments(&pe, &seq, &bytes);
-	/* A full ACK (all ten) ends recovery with cwnd near ssthresh. */
-	pe.ack = base + 10 * mss;
+	/* A full ACK (all twelve) ends recovery with cwnd near ssthresh. */
+	pe.ack = base + 12 * mss;
 	fake_peer_send(&pe, TH_ACK, NULL, 0);
 	CHECK(!(p->flags & TF_RECOVERY));
 	CHECK(p->cwnd <= p->ssthresh);
@@ -577,15 +582,20 @@ static void test_sack_recovery(void)
 	struct tcp_pcb *p = ten_in_flight(&pe, true);
 	uint32_t mss = p->mss, seq, bytes, base = pe.ack;
 	/* Segments 1 and 5 lost. The peer's ACKs for 2-4 carry SACK blocks;
-	 * once three segments sit above the hole, it is resent. */
+	 * the first two let new segments out (limited transmit); once three
+	 * segments sit above the hole, it is resent. */
 	sack_ack(&pe, base, base + mss, base + 2 * mss);
+	struct fake_tcp_view t = fake_peer_recv(&pe);
+	CHECK(t.ok && t.seq == base + 10 * mss);
 	sack_ack(&pe, base, base + mss, base + 3 * mss);
+	t = fake_peer_recv(&pe);
+	CHECK(t.ok && t.seq == base + 11 * mss);
 	CHECK(!fake_peer_recv(&pe).ok);
 	sack_ack(&pe, base, base + mss, base + 4 * mss);
-	struct fake_tcp_view t = fake_peer_recv(&pe);
+	t = fake_peer_recv(&pe);
 	CHECK(t.ok && t.seq == base && t.len == mss);
 	CHECK(p->flags & TF_RECOVERY);
-	CHECK_EQ_UINT(p->cwnd, 5 * mss);
+	CHECK_EQ_UINT(p->cwnd, 6 * mss);
 	take_segments(&pe, &seq, &bytes);
 	/* 6-10 arrive: the second hole (5) is resent without waiting. */
 	for (uint32_t k = 6; k <= 10; k++)
@@ -595,11 +605,23 @@ static void test_sack_recovery(void)
 		if (t.seq == base + 4 * mss)
 			resent5 = true;
 	CHECK(resent5);
+	/* The resent first hole is lost again: once more than two segments
+	 * sent after it are SACKed, it goes once more, without a timeout. */
+	sack_ack(&pe, base, base + 5 * mss, base + 12 * mss);
+	take_segments(&pe, &seq, &bytes);
+	uint32_t hi = p->snd_max;
+	CHECK(SEQ_GT(hi, p->rtx_mark + 2 * mss));
+	sack_ack(&pe, base, base + 5 * mss, hi);
+	bool again = false;
+	while ((t = fake_peer_recv(&pe)).ok)
+		if (t.seq == base)
+			again = true;
+	CHECK(again);
 	/* Both holes filled: a full ACK ends recovery. */
-	pe.ack = base + 10 * mss;
+	pe.ack = base + 12 * mss;
 	fake_peer_send(&pe, TH_ACK, NULL, 0);
 	CHECK(!(p->flags & TF_RECOVERY));
-	CHECK_EQ_UINT(p->cwnd, 5 * mss);
+	CHECK_EQ_UINT(p->cwnd, 6 * mss);
 	CHECK_EQ_UINT(net_get_stats(n)->tcp_timeouts, 0);
 	tcp_abort(p);
 	teardown(&pe);
