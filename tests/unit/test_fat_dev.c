@@ -1,0 +1,208 @@
+/* The kv "fat" and fs "fat" devices (protocols/fat/fat_dev.c) through the
+ * device wrappers: format-on-connect, every fs call, sorted listings, and
+ * kv reading back what fs wrote; plus the block "file" device on an image
+ * file (create, grow, read-only). */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backends/unix/block_file.h"
+#include "check.h"
+#include "devices/ramblock.h"
+#include "protocols/fat/fat_dev.h"
+
+static int64_t fixed_wall(void *s)
+{
+	(void)s;
+	return 1234567890LL * 1000000000LL;
+}
+
+static uint64_t fixed_mono(void *s)
+{
+	(void)s;
+	return 1;
+}
+
+static const struct clock_ops fixed_clock_ops = {
+	.name = "fixed", .version = CLOCK_OPS_V1, .monotonic_ns = fixed_mono, .wall_ns = fixed_wall,
+};
+
+struct names {
+	char v[16][64];
+	int n;
+};
+
+static int fs_collect(void *arg, const char *name, const struct fs_stat *st)
+{
+	struct names *n = arg;
+	(void)st;
+	if (n->n < 16)
+		snprintf(n->v[n->n++], sizeof(n->v[0]), "%s%s", name, st->is_dir ? "/" : "");
+	return 0;
+}
+
+static int kv_collect(void *arg, const char *name, const struct kv_file *e)
+{
+	struct names *n = arg;
+	if (n->n < 16)
+		snprintf(n->v[n->n++], sizeof(n->v[0]), "%s%s", name, (e->flags & KV_DIR) ? "/" : "");
+	return 0;
+}
+
+static int stop_at_two(void *arg, const char *name, const struct kv_file *e)
+{
+	(void)name;
+	(void)e;
+	return ++*(int *)arg == 2 ? 42 : 0;
+}
+
+static void test_fs_and_kv(void)
+{
+	static uint8_t disk[8u << 20];
+	struct block blk;
+	struct ramblock rb;
+	struct ramblock_config rc = { .mem = disk, .size = sizeof(disk) };
+	CHECK_EQ_INT(ramblock_connect(&blk, &rb, &rc), 0);
+	struct clock clk = { .name = "clock", .ops = &fixed_clock_ops };
+
+	/* An empty device: fs formats it when asked, kv refuses it. */
+	static struct kv_fat kst;
+	struct kv kv = { .name = "kv" };
+	struct kv_fat_config kcfg = { 0 };
+	CHECK_EQ_INT(kv_fat_connect(&kv, &kst, &kcfg, &blk), -EUCLEAN);
+	static struct fs_fat fst;
+	struct fs fs = { .name = "fs" };
+	struct fs_fat_config fcfg = { .format = false };
+	CHECK_EQ_INT(fs_fat_connect(&fs, &fst, &fcfg, &blk, &clk), -EUCLEAN);
+	fcfg.format = true;
+	CHECK_EQ_INT(fs_fat_connect(&fs, &fst, &fcfg, &blk, &clk), 0);
+
+	struct fs_file *h;
+	static const char *const files[] = { "b.txt", "a.txt", "Capital.txt", "ümlaut.txt" };
+	CHECK_EQ_INT(fs_mkdir(&fs, "dir"), 0);
+	for (int i = 0; i < 4; i++) {
+		char p[64];
+		snprintf(p, sizeof(p), "dir/%s", files[i]);
+		CHECK_EQ_INT(fs_open(&fs, p, FS_WRITE | FS_CREATE | FS_EXCL, &h), 0);
+		CHECK_EQ_INT(fs_write(&fs, h, files[i], strlen(files[i])), (long)strlen(files[i]));
+		CHECK_EQ_INT(fs_close(&fs, h), 0);
+	}
+	CHECK_EQ_INT(fs_open(&fs, "dir/a.txt", FS_WRITE | FS_CREATE | FS_EXCL, &h), -EEXIST);
+	CHECK_EQ_INT(fs_mkdir(&fs, "dir/sub"), 0);
+	struct names n = { .n = 0 };
+	CHECK_EQ_INT(fs_list(&fs, "dir", fs_collect, &n), 0);
+	CHECK_EQ_INT(n.n, 5);
+	CHECK_EQ_STR(n.v[0], "Capital.txt");
+	CHECK_EQ_STR(n.v[1], "a.txt");
+	CHECK_EQ_STR(n.v[2], "b.txt");
+	CHECK_EQ_STR(n.v[3], "sub/");
+	CHECK_EQ_STR(n.v[4], "ümlaut.txt");
+
+	/* Read, seek, truncate, fstat, sync. */
+	char buf[64];
+	CHECK_EQ_INT(fs_open(&fs, "dir/b.txt", FS_READ | FS_WRITE, &h), 0);
+	CHECK_EQ_INT(fs_seek(&fs, h, 0, FS_SEEK_END), 5);
+	CHECK_EQ_INT(fs_write(&fs, h, "+more", 5), 5);
+	CHECK_EQ_INT(fs_seek(&fs, h, 0, FS_SEEK_SET), 0);
+	CHECK_EQ_INT(fs_read(&fs, h, buf, sizeof(buf)), 10);
+	CHECK_EQ_MEM(buf, "b.txt+more", 10);
+	CHECK_EQ_INT(fs_truncate(&fs, h, 3), 0);
+	struct fs_stat st;
+	CHECK_EQ_INT(fs_fstat(&fs, h, &st), 0);
+	CHECK_EQ_INT(st.size, 3);
+	CHECK_EQ_INT(st.mtime_ns, 1234567890LL * 1000000000LL);
+	CHECK_EQ_INT(fs_sync(&fs, h), 0);
+	CHECK_EQ_INT(fs_close(&fs, h), 0);
+	CHECK_EQ_INT(fs_stat(&fs, "dir/sub", &st), 0);
+	CHECK(st.is_dir);
+	CHECK_EQ_INT(fs_rename(&fs, "dir/a.txt", "dir/sub/moved.txt"), 0);
+	CHECK_EQ_INT(fs_unlink(&fs, "dir/Capital.txt"), 0);
+	CHECK_EQ_INT(fs_rmdir(&fs, "dir"), -ENOTEMPTY);
+	CHECK_EQ_INT(fs_stat(&fs, "dir/a.txt", &st), -ENOENT);
+	fs_fat_disconnect(&fst);
+
+	/* kv sees what fs wrote. */
+	CHECK_EQ_INT(kv_fat_connect(&kv, &kst, &kcfg, &blk), 0);
+	struct kv_file f;
+	CHECK_EQ_INT(kv_open(&kv, "dir/b.txt", 9, &f), 0);
+	CHECK_EQ_INT(f.size, 3);
+	CHECK_EQ_INT(f.mtime_ns, 1234567890LL * 1000000000LL);
+	CHECK_EQ_INT(kv_pread(&kv, &f, buf, sizeof(buf), 1), 2);
+	CHECK_EQ_MEM(buf, ".t", 2);
+	CHECK_EQ_INT(kv_pread(&kv, &f, buf, sizeof(buf), 3), 0);
+	kv_close(&kv, &f);
+	CHECK_EQ_INT(kv_open(&kv, "dir/sub", 7, &f), 0);
+	CHECK(f.flags & KV_DIR);
+	kv_close(&kv, &f);
+	CHECK_EQ_INT(kv_open(&kv, "dir/nope", 8, &f), -ENOENT);
+	CHECK_EQ_INT(kv_open(&kv, "dir/../x", 8, &f), -EINVAL);
+	n.n = 0;
+	CHECK_EQ_INT(kv_list(&kv, "dir", 3, kv_collect, &n), 0);
+	CHECK_EQ_INT(n.n, 3);
+	CHECK_EQ_STR(n.v[0], "b.txt");
+	CHECK_EQ_STR(n.v[1], "sub/");
+	CHECK_EQ_STR(n.v[2], "ümlaut.txt");
+	int count = 0;
+	CHECK_EQ_INT(kv_list(&kv, "dir", 3, stop_at_two, &count), 42);
+	n.n = 0;
+	CHECK_EQ_INT(kv_list(&kv, "", 0, kv_collect, &n), 0);
+	CHECK_EQ_INT(n.n, 1);
+	kv_fat_disconnect(&kst);
+
+	/* Read-only fs: reads work, changes do not. */
+	fcfg.read_only = true;
+	CHECK_EQ_INT(fs_fat_connect(&fs, &fst, &fcfg, &blk, &clk), 0);
+	CHECK_EQ_INT(fs_stat(&fs, "dir/sub/moved.txt", &st), 0);
+	CHECK_EQ_INT(fs_mkdir(&fs, "x"), -EROFS);
+	CHECK_EQ_INT(fs_open(&fs, "dir/b.txt", FS_WRITE, &h), -EROFS);
+	fs_fat_disconnect(&fst);
+}
+
+static void test_block_file(void)
+{
+	char path[] = "/tmp/synth-block-file-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	close(fd);
+	unlink(path);
+	struct block dev = { .name = "disk" };
+	struct block_file bf;
+	struct block_file_config cfg = { .path = path };
+	CHECK_EQ_INT(block_file_connect(&dev, &bf, &cfg), -ENOENT); /* must exist */
+	cfg.size = 1 << 20;
+	CHECK_EQ_INT(block_file_connect(&dev, &bf, &cfg), 0);        /* created */
+	CHECK_EQ_INT(dev.info.sectors, 2048);
+	CHECK_EQ_INT(dev.info.sector_size, 512);
+	uint8_t w[1024], r[1024];
+	for (size_t i = 0; i < sizeof(w); i++)
+		w[i] = (uint8_t)(i * 3);
+	CHECK_EQ_INT(block_write(&dev, 2046, 2, w), 0);
+	CHECK_EQ_INT(block_write(&dev, 2047, 2, w), -ERANGE);
+	CHECK_EQ_INT(block_flush(&dev), 0);
+	CHECK_EQ_INT(block_read(&dev, 2046, 2, r), 0);
+	CHECK_EQ_MEM(r, w, sizeof(w));
+	block_file_disconnect(&bf);
+	cfg.size = 2 << 20; /* grows a shorter file */
+	CHECK_EQ_INT(block_file_connect(&dev, &bf, &cfg), 0);
+	CHECK_EQ_INT(dev.info.sectors, 4096);
+	block_file_disconnect(&bf);
+	cfg.read_only = true;
+	CHECK_EQ_INT(block_file_connect(&dev, &bf, &cfg), 0);
+	CHECK(dev.info.read_only);
+	CHECK_EQ_INT(block_read(&dev, 2046, 2, r), 0);
+	CHECK_EQ_MEM(r, w, sizeof(w));
+	CHECK_EQ_INT(block_write(&dev, 0, 1, w), -EROFS);
+	block_file_disconnect(&bf);
+	unlink(path);
+	cfg.path = "/";
+	CHECK_EQ_INT(block_file_connect(&dev, &bf, &cfg), -ENOTBLK);
+}
+
+int main(void)
+{
+	test_fs_and_kv();
+	test_block_file();
+	return check_report();
+}
