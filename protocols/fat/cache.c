@@ -23,6 +23,8 @@
  * repairs without touching files the interrupted operation did not. */
 #include "protocols/fat/fat_int.h"
 
+const uint8_t fat__zeros[FAT_MAX_SECTOR];
+
 static int dev_read(struct fat_volume *v, uint32_t sector, uint32_t count, void *buf)
 {
 	return block_read(v->dev, (uint64_t)sector << v->dev_shift, count << v->dev_shift, buf);

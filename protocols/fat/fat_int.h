@@ -96,6 +96,8 @@ void fat__cache_drop_all(struct fat_volume *v);
 int fat__data_read(struct fat_volume *v, uint32_t sector, uint32_t count, void *buf);
 int fat__data_write(struct fat_volume *v, uint32_t sector, uint32_t count, const void *buf);
 int fat__dev_write(struct fat_volume *v, uint32_t sector, uint32_t count, const void *buf);
+/* A sector's worth of zeros, for zero-filling. */
+extern const uint8_t fat__zeros[FAT_MAX_SECTOR];
 int fat__barrier(struct fat_volume *v);
 
 /* bpb.c: set the dirty flag before the first change after a clean point. */

@@ -186,8 +186,6 @@ static int ensure_clusters(struct fat_file *f, uint64_t bytes)
 	return 0;
 }
 
-static const uint8_t zero_block[FAT_MAX_SECTOR];
-
 /* Write at pos, growing the file; fills a gap after the old end with zeros. */
 static long write_at(struct fat_file *f, uint64_t pos, const uint8_t *buf, size_t len)
 {
@@ -215,8 +213,8 @@ static long write_at(struct fat_file *f, uint64_t pos, const uint8_t *buf, size_
 		return rc;
 	while (f->size < pos) {
 		uint64_t gap = pos - f->size;
-		size_t n = gap < sizeof(zero_block) ? (size_t)gap : sizeof(zero_block);
-		long w = transfer(f, f->size, NULL, zero_block, n);
+		size_t n = gap < sizeof(fat__zeros) ? (size_t)gap : sizeof(fat__zeros);
+		long w = transfer(f, f->size, NULL, fat__zeros, n);
 		if (w <= 0)
 			return w < 0 ? w : -EIO;
 		f->size += (uint32_t)w;
@@ -338,15 +336,9 @@ int fat_truncate(struct fat_file *f, uint64_t size)
 	if (rc < 0)
 		return rc;
 	if (size > f->size) {
-		/* Growing writes zeros, as a write past the end would. */
-		while (f->size < size) {
-			uint64_t gap = size - f->size;
-			size_t n = gap < sizeof(zero_block) ? (size_t)gap : sizeof(zero_block);
-			long k = write_at(f, f->size, zero_block, n);
-			if (k <= 0)
-				return k < 0 ? (int)k : -EIO;
-		}
-		return 0;
+		/* Growing is a write of the last byte: the gap fills with zeros. */
+		long k = write_at(f, size - 1, fat__zeros, 1);
+		return k == 1 ? 0 : k < 0 ? (int)k : -ENOSPC;
 	}
 	if (size == f->size)
 		return 0;

@@ -111,11 +111,10 @@ static bool pick(struct geometry *g, enum fat_type type, bool forced,
 
 static int zero_range(struct block *dev, uint32_t shift, uint64_t from, uint64_t count, uint32_t ss)
 {
-	static const uint8_t zeros[16384];
-	uint32_t per = (uint32_t)(sizeof(zeros) / ss);
+	uint32_t per = (uint32_t)(sizeof(fat__zeros) / ss);
 	while (count > 0) {
 		uint32_t n = count < per ? (uint32_t)count : per;
-		int rc = block_write(dev, from << shift, n << shift, zeros);
+		int rc = block_write(dev, from << shift, n << shift, fat__zeros);
 		if (rc < 0)
 			return rc;
 		from += n;

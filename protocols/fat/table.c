@@ -95,8 +95,6 @@ int64_t fat__next(struct fat_volume *v, uint32_t c)
 	return e;
 }
 
-static const uint8_t zeros[FAT_MAX_SECTOR];
-
 static int zero_cluster(struct fat_volume *v, uint32_t c)
 {
 	uint32_t per = FAT_MAX_SECTOR >> v->sector_shift;
@@ -104,7 +102,7 @@ static int zero_cluster(struct fat_volume *v, uint32_t c)
 	uint32_t s = cluster_sector(v, c);
 	for (uint32_t i = 0; i < n; i += per) {
 		uint32_t k = n - i < per ? n - i : per;
-		int rc = fat__data_write(v, s + i, k, zeros);
+		int rc = fat__data_write(v, s + i, k, fat__zeros);
 		if (rc < 0)
 			return rc;
 	}
