@@ -301,6 +301,43 @@ static void exercise(enum fat_type type, uint64_t bytes)
 	CHECK_EQ_INT(fat_unmount(&vol), 0);
 }
 
+/* The FAT12/16 root folder has a fixed size; FAT32's grows. */
+static void root_full(enum fat_type type)
+{
+	fprintf(stderr, "-- full root, FAT%d\n", type);
+	new_disk(type == FAT_TYPE_32 ? 64u << 20 : 4u << 20);
+	struct fat_format_opts o = { .type = type, .root_entries = 64 };
+	CHECK_EQ_INT(fat_format(&dev, &o), 0);
+	mount();
+	uint32_t free0 = recount_free();
+	int made = 0, rc = 0;
+	char name[32];
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "F%d.TXT", i);
+		struct fat_file f;
+		if ((rc = fat_open(&vol, &f, name, FAT_O_WRITE | FAT_O_CREATE)) < 0)
+			break;
+		fat_close(&f);
+		made++;
+	}
+	if (type == FAT_TYPE_32) {
+		CHECK_EQ_INT(made, 100);
+	} else {
+		CHECK_EQ_INT(made, 64);
+		CHECK_EQ_INT(rc, -ENOSPC);
+		CHECK_EQ_INT(fat_mkdir(&vol, "more"), -ENOSPC);
+	}
+	for (int i = 0; i < made; i++) {
+		snprintf(name, sizeof(name), "f%d.txt", i);
+		CHECK_EQ_INT(fat_unlink(&vol, name), 0);
+	}
+	if (type == FAT_TYPE_32)
+		CHECK_EQ_INT(recount_free(), free0 - 6); /* the root grew to 7 clusters of 16 entries */
+	else
+		CHECK_EQ_INT(recount_free(), free0);
+	CHECK_EQ_INT(fat_unmount(&vol), 0);
+}
+
 /* A volume of 4096-byte sectors on a device of 512-byte sectors. */
 static void big_sectors(void)
 {
@@ -338,6 +375,9 @@ int main(void)
 	exercise(FAT_TYPE_16, 32u << 20);
 	exercise(FAT_TYPE_32, 64u << 20);
 	big_sectors();
+	root_full(FAT_TYPE_12);
+	root_full(FAT_TYPE_16);
+	root_full(FAT_TYPE_32);
 	free(disk);
 	return check_report();
 }
