@@ -29,6 +29,7 @@ struct arp_entry {
 	uint8_t tries;
 	uint16_t nq;
 	uint64_t deadline; /* VALID: expiry; PENDING: next retry */
+	uint64_t refresh;  /* VALID: when a use should first ask again */
 	uint64_t used;
 	struct arp_pkt *qhead, *qtail;
 };
@@ -170,6 +171,7 @@ static void arp_update(struct net *n, struct arp_entry *e, const uint8_t *mac)
 	e->state = ARP_VALID;
 	e->tries = 0;
 	e->deadline = n->now + n->cfg.tun.arp_timeout;
+	e->refresh = e->deadline - n->cfg.tun.arp_timeout / 8;
 	arp_flush_queue(n, e);
 	arp_rearm(n);
 }
@@ -222,6 +224,14 @@ int arp_resolve_and_send(struct net *n, uint32_t nexthop, struct io_vec *iov, un
 
 	if (e && e->state == ARP_VALID) {
 		e->used = n->now;
+		if (n->now >= e->refresh) {
+			/* In use near the end of its life: confirm it with a
+			 * unicast request (once a second) while still using it,
+			 * so that a busy flow never stalls on a fresh
+			 * resolution. */
+			e->refresh = n->now + ARP_RETRY_NS;
+			arp_send(n, ARP_OP_REQUEST, &e->mac, &zero_mac, nexthop, n->addr);
+		}
 		eth_fill(hdr, &e->mac, &n->cfg.mac, ETHERTYPE_IPV4);
 		return net_tx(n, iov, niov);
 	}

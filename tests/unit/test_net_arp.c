@@ -186,9 +186,22 @@ static void test_retries_and_expiry(void)
 	struct fake_frame *f = fake_pop(&link_);
 	CHECK(f && buf_load_be16(f->data + 12) == 0x0800);
 	free(f);
-	now += 59 * FAKE_S;
+	/* In its last eighth of life, a use also asks again, unicast. */
+	now += 53 * FAKE_S;
 	net_run_timers(n);
 	CHECK_EQ_INT(udp_sendto(u, "x", 1, PEER, 7), 1);
+	CHECK_EQ_INT(udp_sendto(u, "x", 1, PEER, 7), 1);
+	CHECK_EQ_INT(link_.count, 3); /* one refresh for two uses */
+	f = fake_pop(&link_);
+	CHECK(parse_arp(f).op == 1 && memcmp(f->data, fake_mac_peer.b, 6) == 0);
+	free(f);
+	fake_drain(&link_);
+	now += 5 * FAKE_S;
+	net_run_timers(n);
+	CHECK_EQ_INT(udp_sendto(u, "x", 1, PEER, 7), 1);
+	f = fake_pop(&link_);
+	CHECK(parse_arp(f).op == 1); /* another refresh, a second or more later */
+	free(f);
 	f = fake_pop(&link_);
 	CHECK(f && buf_load_be16(f->data + 12) == 0x0800);
 	free(f);
