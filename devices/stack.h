@@ -15,6 +15,11 @@ struct ip_endpoint {
 	uint16_t port;         /* host order; 0 = any (an ephemeral port) */
 };
 
+/* Errors every implementation shares besides the usual socket ones:
+ * -ETIMEDOUT when a deadline passed, -ECANCELED when the handle a fiber
+ * waited on was closed by another fiber, -ENETDOWN for any call after the
+ * device was disconnected (handles stay valid until closed). */
+
 /* Opaque handles, defined by each implementation. */
 struct stack_listener;
 struct stack_flow;
