@@ -78,6 +78,7 @@ help:
 	@echo '  test             run the whole test suite (tests/run)'
 	@echo '  APP-TARGET       build one example for one target, e.g. www-unix-socket'
 	@echo '  matrix           every example for every target it allows'
+	@echo '  site             regenerate the www example'"'"'s pages after editing README.md or docs/'
 	@echo '  install          synth, headers, runtime libraries, templates, man page, .pc files'
 	@echo '  clean            remove $(B)/'
 	@echo 'Variables: CC, CFLAGS, PREFIX, DESTDIR, V=1 (show commands), B (build folder)'
@@ -152,6 +153,12 @@ matrix: $(SYNTH) $(RUNTIME_UNIX)
 		$(MAKE) --no-print-directory $$p || exit 1; done
 
 examples: $(foreach a,$(APPS),$(a)-unix-socket)
+
+# The www example's pages are generated from README.md and docs/ and
+# committed; tests/integration/www_site.sh fails when they are stale.
+.PHONY: site
+site:
+	$(Q)CC=$(CC) examples/www/tools/mksite.sh
 
 run: www-unix-socket
 	$(B)/www/unix-socket/www $(ARGS)
