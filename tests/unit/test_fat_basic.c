@@ -301,6 +301,50 @@ static void exercise(enum fat_type type, uint64_t bytes)
 	CHECK_EQ_INT(fat_unmount(&vol), 0);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* More names with one basis than numeric tails serve: the rest get
+ * hashed short names, all distinct. */
+static void many_similar(void)
+{
+	fprintf(stderr, "-- 1100 similar names\n");
+	new_disk(64u << 20);
+	struct fat_format_opts o = { .type = FAT_TYPE_32 };
+	CHECK_EQ_INT(fat_format(&dev, &o), 0);
+	mount();
+	CHECK_EQ_INT(fat_mkdir(&vol, "d"), 0);
+	enum { N = 1100 };
+	char name[64];
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "d/similar long name %04d.txt", i);
+		write_file(name, (const uint8_t *)name, 8);
+	}
+	remount();
+	static char shorts[N][13];
+	char *sp[N];
+	struct fat_dir d;
+	struct fat_dirent e;
+	int n = 0;
+	CHECK_EQ_INT(fat_dir_open(&vol, &d, "d"), 0);
+	while (fat_dir_read(&d, &e) > 0 && n < N) {
+		memcpy(shorts[n], e.short_name, 13);
+		sp[n] = shorts[n];
+		n++;
+	}
+	CHECK_EQ_INT(n, N);
+	qsort(sp, (size_t)n, sizeof(sp[0]), cmp_str);
+	int dups = 0;
+	for (int i = 1; i < n; i++)
+		dups += !strcmp(sp[i - 1], sp[i]);
+	CHECK_EQ_INT(dups, 0);
+	snprintf(name, sizeof(name), "d/similar long name %04d.txt", N - 1);
+	check_file(name, (const uint8_t *)name, 8);
+	CHECK_EQ_INT(fat_unmount(&vol), 0);
+}
+
 /* The FAT12/16 root folder has a fixed size; FAT32's grows. */
 static void root_full(enum fat_type type)
 {
@@ -378,6 +422,7 @@ int main(void)
 	root_full(FAT_TYPE_12);
 	root_full(FAT_TYPE_16);
 	root_full(FAT_TYPE_32);
+	many_similar();
 	free(disk);
 	return check_report();
 }
