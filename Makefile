@@ -197,12 +197,12 @@ $(B)/fuzz/obj/%.o: %.c
 	$(call msg,CC-FUZZ,$<)
 	@mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(if $(filter lib/% devices/% protocols/%,$<),$(SYNTH_CORE_CFLAGS),$(SYNTH_HOSTED_CFLAGS)) \
-		-DSYNTH_SRCDIR='"$(CURDIR)"' $(FUZZ_FLAGS) -c -o $@ $<
+		-DSYNTH_SRCDIR='"$(CURDIR)"' $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/fuzz/obj/%.o: %.S
 	$(call msg,AS-FUZZ,$<)
 	@mkdir -p $(@D)
-	$(Q)$(FUZZ_CC) $(SYNTH_CORE_CFLAGS) -c -o $@ $<
+	$(Q)$(FUZZ_CC) $(SYNTH_CORE_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(FUZZ_LIB): $(FUZZ_OBJS)
 	$(call msg,AR,$@)
