@@ -219,8 +219,16 @@ $(B)/asan/tests/synth/%: tests/synth/%.c $(ASAN_SYNTH_OBJS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(HOST_TEST_CFLAGS) $(SAN_FLAGS) -Isynth -DSYNTH_SRCDIR='"$(CURDIR)"' -o $@ $< $(ASAN_SYNTH_OBJS)
 
+# Hosted driver programs the integration scripts call (tests/tools/*.c),
+# linked like unit tests.
+TOOL_BINS := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
+$(B)/tests/tools/%: tests/tools/%.c $(CORE_OBJS) $(filter-out $(UNIX_MAIN_OBJ),$(UNIX_OBJS))
+	$(call msg,TOOL-LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(HOST_TEST_CFLAGS) -o $@ $< $(CORE_OBJS) $(filter-out $(UNIX_MAIN_OBJ),$(UNIX_OBJS))
+
 .PHONY: test-programs
-test-programs: $(UNIT_BINS) $(ASAN_UNIT_BINS) $(SYNTH_TEST_BINS) $(SYNTH) $(RUNTIME_UNIX)
+test-programs: $(UNIT_BINS) $(ASAN_UNIT_BINS) $(SYNTH_TEST_BINS) $(TOOL_BINS) $(SYNTH) $(RUNTIME_UNIX)
 
 test check: test-programs
 	$(Q)B=$(B) SYNTH=$(abspath $(SYNTH)) tests/run
