@@ -9,36 +9,13 @@
 # seed, delay seen in the round-trip time, duplicates seen by ping.
 set -u
 source "$(dirname "$0")/lib.sh"
-[ "$(id -u)" = 0 ] || skip "needs root (network namespaces and taps)"
-[ -c /dev/net/tun ] || skip "no /dev/net/tun"
-command -v ip >/dev/null || skip "ip is not installed (Debian package iproute2)"
-if ! command -v ping >/dev/null; then
-	timeout 120 apt-get install -y iputils-ping >/dev/null 2>&1 || skip "ping is not installed (Debian package iputils-ping)"
-fi
-
-ns=synthtap$$
-out=$(mktemp -d)
-pid=
-cleanup() {
-	[ -n "$pid" ] && stop_pid "$pid"
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$out"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/tap_lib.bash"
+tap_setup synthtap
 
 "$SYNTH" build -t unix-tap -o "$out" "$TOP/tests/integration/tap_responder" >"$out/build.log" 2>&1 ||
 	{ cat "$out/build.log"; fail "build"; finish; }
 bin=$out/responder/unix-tap/responder
 mac=02:00:00:5e:00:02
-
-ip netns add "$ns" || skip "cannot create a network namespace"
-# No IPv6 chatter (MLD, router solicitations): only the test's frames reach
-# the app, so a seed replays against the same frames.
-ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-ip -n "$ns" link set lo up
-ip netns exec "$ns" ip tuntap add dev tap0 mode tap
-ip -n "$ns" addr add 10.0.0.1/24 dev tap0
-ip -n "$ns" link set tap0 up
 
 # start ARGS...: run the responder in the namespace, wait until it is ready.
 start() {
@@ -53,16 +30,7 @@ start() {
 	return 1
 }
 
-# stop: SIGTERM, which must end it with status 0 (and write its logs).
-stop() {
-	kill -TERM "$pid"
-	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-	if kill -0 "$pid" 2>/dev/null; then fail "responder did not stop on SIGTERM"; stop_pid "$pid"; else
-		wait "$pid"; local rc=$?; [ $rc -eq 0 ] || fail "exit status $rc after SIGTERM: $(tail -n 3 "$out/stderr")"; fi
-	pid=
-}
-
-nsx() { ip netns exec "$ns" "$@"; }
+stop() { tap_stop responder "$out/stderr"; }
 
 # ---- plain run, captured ----
 if start --net-ifname=tap0 --net-pcap="$out/plain.pcap"; then

@@ -8,37 +8,15 @@
 # malformed frame, no bad checksum, no expert warning.
 set -u
 source "$(dirname "$0")/lib.sh"
-[ "$(id -u)" = 0 ] || skip "needs root (network namespaces and taps)"
-[ -c /dev/net/tun ] || skip "no /dev/net/tun"
-command -v ip >/dev/null || skip "ip is not installed (Debian package iproute2)"
+source "$(dirname "$0")/tap_lib.bash"
 command -v curl >/dev/null || skip "curl is not installed (Debian package curl)"
 command -v socat >/dev/null || skip "socat is not installed (Debian package socat)"
-if ! command -v ping >/dev/null; then
-	timeout 120 apt-get install -y iputils-ping >/dev/null 2>&1 || skip "ping is not installed (Debian package iputils-ping)"
-fi
-
-ns=synthwww$$
-out=$(mktemp -d)
-pid=
-cleanup() {
-	[ -n "$pid" ] && stop_pid "$pid"
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$out"
-}
-trap cleanup EXIT
+tap_setup synthwww
 
 for app in www echo; do
 	"$SYNTH" build -t unix-tap -o "$out" "$TOP/examples/$app" >"$out/build.log" 2>&1 ||
 		{ cat "$out/build.log"; fail "build $app"; finish; }
 done
-
-ip netns add "$ns" || skip "cannot create a network namespace"
-ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-ip -n "$ns" link set lo up
-ip netns exec "$ns" ip tuntap add dev tap0 mode tap
-ip -n "$ns" addr add 10.0.0.1/24 dev tap0
-ip -n "$ns" link set tap0 up
-nsx() { ip netns exec "$ns" "$@"; }
 
 # start APP PORT ARGS...: run the app on the tap, wait until it accepts.
 start() {
@@ -59,14 +37,7 @@ start() {
 	return 1
 }
 
-# stop APP: SIGTERM must end it with status 0 within 5 s.
-stop() {
-	kill -TERM "$pid"
-	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-	if kill -0 "$pid" 2>/dev/null; then fail "$1 did not stop on SIGTERM"; stop_pid "$pid"; else
-		wait "$pid"; local rc=$?; [ $rc -eq 0 ] || fail "$1 exited with status $rc: $(tail -n 3 "$out/$1.stderr")"; fi
-	pid=
-}
+stop() { tap_stop "$1" "$out/$1.stderr"; }
 
 # judge PCAP LOG [EXCEPT]: tshark must read every frame the app captured and
 # find nothing malformed, no bad checksum and no expert warning (but the
