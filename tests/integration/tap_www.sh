@@ -4,8 +4,9 @@
 # fragmented both ways), every file of the site by curl byte for byte,
 # echo with socat (one large transfer and many clients at once), the same
 # transfer under the netif's own fault injection (loss, reordering,
-# duplication), and tshark over the captures of the clean runs: no
-# malformed frame, no bad checksum, no expert warning.
+# duplication) and under nftables dropping 5% of the frames the kernel
+# receives, and tshark over the captures of the clean runs: no malformed
+# frame, no bad checksum, no expert warning.
 set -u
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/tap_lib.bash"
@@ -112,6 +113,25 @@ if start echo 7778 --net_netif-fault="$spec"; then
 	stop echo
 	grep 'fault' "$out/echo.stderr"
 	grep -q 'fault rx: [1-9][0-9]* frames, [1-9][0-9]* lost' "$out/echo.stderr" || fail "no rx losses counted"
+fi
+
+# ---- echo with the kernel dropping 5% of what it receives from the tap ----
+if command -v nft >/dev/null && nsx nft add table netdev loss 2>/dev/null &&
+	nsx nft add chain netdev loss in '{ type filter hook ingress device tap0 priority 0; }' &&
+	nsx nft add rule netdev loss in numgen random mod 100 '<' 5 counter drop; then
+	if start echo 7779; then
+		t0=$SECONDS
+		nsx timeout 60 socat -t 10 -T 30 - TCP:10.0.0.2:7779,shut-down <"$out/in" >"$out/back" ||
+			fail "socat failed under nftables loss"
+		cmp -s "$out/in" "$out/back" || fail "2 MB came back different under nftables loss"
+		dropped=$(nsx nft list chain netdev loss in | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+		echo "echo: 2 MB each way with nftables dropping ${dropped:-?} frames in $((SECONDS - t0)) s"
+		[ "${dropped:-0}" -gt 0 ] || fail "nftables dropped nothing"
+		stop echo
+	fi
+	nsx nft delete table netdev loss
+else
+	echo "nftables netdev hooks are not available here: that part is skipped"
 fi
 
 finish
