@@ -171,17 +171,17 @@ SYNTH_TEST_BINS := $(addprefix $(B)/tests/synth/,$(SYNTH_TESTS)) $(addprefix $(B
 $(B)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(CORE_OBJS) $(filter-out $(UNIX_MAIN_OBJ),$(UNIX_OBJS))
 	$(call msg,TEST-LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(HOST_TEST_CFLAGS) -o $@ $< $(UNIT_HELPERS) $(CORE_OBJS) $(filter-out $(UNIX_MAIN_OBJ),$(UNIX_OBJS))
+	$(Q)$(CC) $(HOST_TEST_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(UNIT_HELPERS) $(CORE_OBJS) $(filter-out $(UNIX_MAIN_OBJ),$(UNIX_OBJS))
 
 $(B)/asan/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(ASAN_CORE_OBJS) $(ASAN_UNIX_OBJS)
 	$(call msg,TEST-LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(HOST_TEST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(UNIT_HELPERS) $(ASAN_CORE_OBJS) $(ASAN_UNIX_OBJS)
+	$(Q)$(CC) $(HOST_TEST_CFLAGS) $(SAN_FLAGS) -MMD -MP -MF $@.d -o $@ $< $(UNIT_HELPERS) $(ASAN_CORE_OBJS) $(ASAN_UNIX_OBJS)
 
 $(B)/tests/synth/%: tests/synth/%.c $(filter-out $(SYNTH_MAIN_OBJ),$(SYNTH_OBJS))
 	$(call msg,TEST-LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(HOST_TEST_CFLAGS) -Isynth -DSYNTH_SRCDIR='"$(CURDIR)"' -o $@ $< $(filter-out $(SYNTH_MAIN_OBJ),$(SYNTH_OBJS))
+	$(Q)$(CC) $(HOST_TEST_CFLAGS) -Isynth -DSYNTH_SRCDIR='"$(CURDIR)"' -MMD -MP -MF $@.d -o $@ $< $(filter-out $(SYNTH_MAIN_OBJ),$(SYNTH_OBJS))
 
 # libFuzzer harnesses (clang only): every harness links one archive of the
 # core, the UNIX backend and synth, each built with the fuzzing sanitizers.
@@ -217,7 +217,7 @@ fuzz: $(FUZZ_BINS)
 $(B)/asan/tests/synth/%: tests/synth/%.c $(ASAN_SYNTH_OBJS)
 	$(call msg,TEST-LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(HOST_TEST_CFLAGS) $(SAN_FLAGS) -Isynth -DSYNTH_SRCDIR='"$(CURDIR)"' -o $@ $< $(ASAN_SYNTH_OBJS)
+	$(Q)$(CC) $(HOST_TEST_CFLAGS) $(SAN_FLAGS) -Isynth -DSYNTH_SRCDIR='"$(CURDIR)"' -MMD -MP -MF $@.d -o $@ $< $(ASAN_SYNTH_OBJS)
 
 # Hosted driver programs the integration scripts call (tests/tools/*.c),
 # linked like unit tests.
@@ -225,7 +225,7 @@ TOOL_BINS := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tool
 $(B)/tests/tools/%: tests/tools/%.c $(CORE_OBJS) $(filter-out $(UNIX_MAIN_OBJ),$(UNIX_OBJS))
 	$(call msg,TOOL-LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(HOST_TEST_CFLAGS) -o $@ $< $(CORE_OBJS) $(filter-out $(UNIX_MAIN_OBJ),$(UNIX_OBJS))
+	$(Q)$(CC) $(HOST_TEST_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(CORE_OBJS) $(filter-out $(UNIX_MAIN_OBJ),$(UNIX_OBJS))
 
 .PHONY: test-programs
 test-programs: $(UNIT_BINS) $(ASAN_UNIT_BINS) $(SYNTH_TEST_BINS) $(TOOL_BINS) $(SYNTH) $(RUNTIME_UNIX)
@@ -268,4 +268,4 @@ distclean: clean
 # Objects made by pattern rules are kept (no re-linking of tests every run).
 .SECONDARY:
 
--include $(shell find $(B)/obj $(B)/asan $(B)/fuzz -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/asan $(B)/fuzz $(B)/tests -name '*.d' 2>/dev/null)

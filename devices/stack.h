@@ -64,6 +64,11 @@ struct stack_ops {
 	long (*udp_recvfrom)(void *state, struct stack_udp *u, void *buf, size_t len,
 	                     struct ip_endpoint *from, uint64_t deadline);
 	void (*udp_close)(void *state, struct stack_udp *u);
+
+	/* Optional: the local address and port a listener or UDP socket was
+	 * given (how an app that asked for port 0 learns its port). */
+	int (*tcp_listener_local)(void *state, struct stack_listener *l, struct ip_endpoint *out);
+	int (*udp_local)(void *state, struct stack_udp *u, struct ip_endpoint *out);
 };
 
 struct stack {
@@ -92,6 +97,13 @@ static inline void stack_tcp_listener_close(struct stack *s, struct stack_listen
 {
 	s->stats.calls++;
 	s->ops->tcp_listener_close(s->state, l);
+}
+
+static inline int stack_tcp_listener_local(struct stack *s, struct stack_listener *l,
+                                           struct ip_endpoint *out)
+{
+	int rc = s->ops->tcp_listener_local ? s->ops->tcp_listener_local(s->state, l, out) : -EOPNOTSUPP;
+	return (int)device_account(&s->stats, rc);
 }
 
 static inline int stack_tcp_connect(struct stack *s, const struct ip_endpoint *remote,
@@ -163,6 +175,12 @@ static inline long stack_udp_recvfrom(struct stack *s, struct stack_udp *u, void
 	if (rc > 0)
 		s->stats.bytes_in += (uint64_t)rc;
 	return device_account(&s->stats, rc);
+}
+
+static inline int stack_udp_local(struct stack *s, struct stack_udp *u, struct ip_endpoint *out)
+{
+	int rc = s->ops->udp_local ? s->ops->udp_local(s->state, u, out) : -EOPNOTSUPP;
+	return (int)device_account(&s->stats, rc);
 }
 
 static inline void stack_udp_close(struct stack *s, struct stack_udp *u)

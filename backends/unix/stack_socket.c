@@ -538,6 +538,31 @@ static void sock_udp_close(void *state, struct stack_udp *u)
 		handle_close(&u->h);
 }
 
+static int local_of(struct stack_socket_handle *h, struct ip_endpoint *out)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+
+	if (h->io.fd < 0)
+		return -EBADF;
+	if (getsockname(h->io.fd, (struct sockaddr *)&sa, &len) != 0)
+		return -errno;
+	from_sockaddr(out, &sa);
+	return 0;
+}
+
+static int sock_tcp_listener_local(void *state, struct stack_listener *l, struct ip_endpoint *out)
+{
+	(void)state;
+	return local_of(&l->h, out);
+}
+
+static int sock_udp_local(void *state, struct stack_udp *u, struct ip_endpoint *out)
+{
+	(void)state;
+	return local_of(&u->h, out);
+}
+
 static const struct stack_ops stack_socket_ops = {
 	.name = "socket",
 	.version = STACK_OPS_V1,
@@ -554,6 +579,8 @@ static const struct stack_ops stack_socket_ops = {
 	.udp_sendto = sock_udp_sendto,
 	.udp_recvfrom = sock_udp_recvfrom,
 	.udp_close = sock_udp_close,
+	.tcp_listener_local = sock_tcp_listener_local,
+	.udp_local = sock_udp_local,
 };
 
 int stack_socket_connect(struct stack *dev, struct stack_socket *state,
@@ -582,27 +609,4 @@ void stack_socket_disconnect(struct stack_socket *st)
 		plat_free(h);
 	}
 	st->nspare = 0;
-}
-
-static int local_of(struct stack_socket_handle *h, struct ip_endpoint *out)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof sa;
-
-	if (h->io.fd < 0)
-		return -EBADF;
-	if (getsockname(h->io.fd, (struct sockaddr *)&sa, &len) != 0)
-		return -errno;
-	from_sockaddr(out, &sa);
-	return 0;
-}
-
-int stack_socket_listener_local(struct stack_listener *l, struct ip_endpoint *out)
-{
-	return local_of(&l->h, out);
-}
-
-int stack_socket_udp_local(struct stack_udp *u, struct ip_endpoint *out)
-{
-	return local_of(&u->h, out);
 }

@@ -30,10 +30,4 @@ int stack_socket_connect(struct stack *dev, struct stack_socket *state,
  * listen/connect/bind calls. */
 void stack_socket_disconnect(struct stack_socket *state);
 
-/* The address a listener or UDP socket is bound to, e.g. the port the
- * kernel chose for port 0. Returns 0 or a negative errno. Specific to
- * this implementation until stack.h grows a local-endpoint op. */
-int stack_socket_listener_local(struct stack_listener *l, struct ip_endpoint *out);
-int stack_socket_udp_local(struct stack_udp *u, struct ip_endpoint *out);
-
 #endif

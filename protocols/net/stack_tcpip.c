@@ -478,6 +478,26 @@ static void tcpip_udp_close(void *state, struct stack_udp *u)
 		handle_close(&u->h);
 }
 
+static int tcpip_tcp_listener_local(void *state, struct stack_listener *l, struct ip_endpoint *out)
+{
+	(void)state;
+	if (!l->h.obj.l)
+		return -ENETDOWN;
+	out->addr.v = 0;
+	out->port = tcp_listener_port(l->h.obj.l);
+	return 0;
+}
+
+static int tcpip_udp_local(void *state, struct stack_udp *u, struct ip_endpoint *out)
+{
+	(void)state;
+	if (!u->h.obj.u)
+		return -ENETDOWN;
+	out->addr.v = 0;
+	out->port = udp_local_port(u->h.obj.u);
+	return 0;
+}
+
 static const struct stack_ops stack_tcpip_ops = {
 	.name = "tcpip",
 	.version = STACK_OPS_V1,
@@ -494,6 +514,8 @@ static const struct stack_ops stack_tcpip_ops = {
 	.udp_sendto = tcpip_udp_sendto,
 	.udp_recvfrom = tcpip_udp_recvfrom,
 	.udp_close = tcpip_udp_close,
+	.tcp_listener_local = tcpip_tcp_listener_local,
+	.udp_local = tcpip_udp_local,
 };
 
 int stack_tcpip_connect(struct stack *dev, struct stack_tcpip *st, const struct stack_tcpip_config *cfg,
@@ -544,24 +566,6 @@ void stack_tcpip_disconnect(struct stack_tcpip *st)
 	}
 	net_destroy(st->net);
 	st->net = NULL;
-}
-
-int stack_tcpip_listener_local(struct stack_listener *l, struct ip_endpoint *out)
-{
-	if (!l->h.obj.l)
-		return -ENETDOWN;
-	out->addr.v = 0;
-	out->port = tcp_listener_port(l->h.obj.l);
-	return 0;
-}
-
-int stack_tcpip_udp_local(struct stack_udp *u, struct ip_endpoint *out)
-{
-	if (!u->h.obj.u)
-		return -ENETDOWN;
-	out->addr.v = 0;
-	out->port = udp_local_port(u->h.obj.u);
-	return 0;
 }
 
 struct net *stack_tcpip_net(struct stack_tcpip *st)

@@ -36,11 +36,6 @@ int stack_tcpip_connect(struct stack *dev, struct stack_tcpip *state,
  * the app closes them. */
 void stack_tcpip_disconnect(struct stack_tcpip *state);
 
-/* The port a listener or UDP socket is bound to (the one chosen for port
- * 0). Returns 0 or a negative errno. */
-int stack_tcpip_listener_local(struct stack_listener *l, struct ip_endpoint *out);
-int stack_tcpip_udp_local(struct stack_udp *u, struct ip_endpoint *out);
-
 /* The protocol instance, for diagnostics (net_get_stats). */
 struct net *stack_tcpip_net(struct stack_tcpip *state);
 

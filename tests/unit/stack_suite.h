@@ -27,8 +27,6 @@ static struct {
 	uint32_t srv_addr;       /* where clients reach srv */
 	uint32_t cli_addr;       /* what srv sees as the clients' address; 0: not checked */
 	int nclients;            /* concurrent flows in suite_many */
-	int (*listener_local)(struct stack_listener *l, struct ip_endpoint *out);
-	int (*udp_local)(struct stack_udp *u, struct ip_endpoint *out);
 	void (*disconnect)(void); /* stop every stack */
 } S;
 
@@ -42,7 +40,7 @@ static struct stack_listener *listen_any(uint16_t *port)
 	struct ip_endpoint local = { { 0 }, 0 }, bound;
 	struct stack_listener *l = NULL;
 	CHECK_EQ_INT(stack_tcp_listen(S.srv, &local, 256, &l), 0);
-	CHECK_EQ_INT(S.listener_local(l, &bound), 0);
+	CHECK_EQ_INT(stack_tcp_listener_local(S.srv, l, &bound), 0);
 	CHECK(bound.port != 0);
 	*port = bound.port;
 	return l;
@@ -281,10 +279,13 @@ static void suite_deadlines(void)
 	CHECK_EQ_INT(stack_tcp_read(S.srv, srv, buf, sizeof buf, 1), -ETIMEDOUT);
 	CHECK_EQ_INT(stack_tcp_read(S.srv, srv, buf, 0, SCHED_FOREVER), -EINVAL);
 
-	/* The peer never reads: its window and our buffer fill, and the
-	 * write times out. */
+	/* The peer never reads: its window and our buffer fill, and a write
+	 * times out (kernel buffers on loopback can take a few MiB first). */
 	static char big[1 << 20];
-	CHECK_EQ_INT(stack_tcp_write(S.srv, srv, big, sizeof big, after_ms(100)), -ETIMEDOUT);
+	long rc = 0;
+	for (int i = 0; i < 64 && rc >= 0; i++)
+		rc = stack_tcp_write(S.srv, srv, big, sizeof big, after_ms(100));
+	CHECK_EQ_INT(rc, -ETIMEDOUT);
 	stack_tcp_close(S.cli, c);
 	stack_tcp_close(S.srv, srv);
 	stack_tcp_listener_close(S.srv, l);
@@ -325,7 +326,7 @@ static void suite_udp(void)
 
 	CHECK_EQ_INT(stack_udp_bind(S.srv, &any, &e.u), 0);
 	CHECK_EQ_INT(stack_udp_bind(S.cli, &any, &cli), 0);
-	CHECK_EQ_INT(S.udp_local(e.u, &srv_ep), 0);
+	CHECK_EQ_INT(stack_udp_local(S.srv, e.u, &srv_ep), 0);
 	srv_ep.addr.v = S.srv_addr;
 	struct fiber *ef = fiber_spawn(udp_echo_fiber, &e, "udp-echo", 0);
 	for (int i = 0; i < 10; i++) {

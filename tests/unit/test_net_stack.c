@@ -145,8 +145,6 @@ int main(void)
 	S.srv_addr = IP_A;
 	S.cli_addr = IP_B;
 	S.nclients = 60;
-	S.listener_local = stack_tcpip_listener_local;
-	S.udp_local = stack_tcpip_udp_local;
 	S.disconnect = disconnect_both;
 	struct fiber *f = fiber_spawn(run_all, NULL, "tests", 0);
 	CHECK(f != NULL);
