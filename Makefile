@@ -3,6 +3,10 @@
 # of tree under $(B). `make help` lists the targets.
 
 B ?= _build
+# One spelling per build folder (relative when inside the tree), so that
+# `make B=$PWD/_build` and `make` name the same targets and the dependency
+# files written by one are understood by the other.
+override B := $(patsubst $(CURDIR)/%,%,$(abspath $(B)))
 
 ifeq ($(filter help clean distclean,$(MAKECMDGOALS)),)
 ifeq ($(wildcard config.mk),)

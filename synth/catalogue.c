@@ -201,6 +201,24 @@ static void target_stmt(struct cp *cp, const char *kw, size_t n, struct pos kwpo
 	}
 }
 
+/* A protocol layer as `layers` names it: tcp, or alternatives side by
+ * side such as tcp/udp. */
+static bool name_is_layer(const char *s, size_t n)
+{
+	bool start = true;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '/' && !start) {
+			start = true;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (!start && c >= '0' && c <= '9')))
+			return false;
+		start = false;
+	}
+	return n > 0 && !start;
+}
+
 static void impl_stmt(struct cp *cp, const char *kw, size_t n, struct pos kwpos)
 {
 	struct lx *x = &cp->x;
@@ -221,6 +239,20 @@ static void impl_stmt(struct cp *cp, const char *kw, size_t n, struct pos kwpos)
 		}
 		if (im->targets.n == before)
 			lx_expected(x, "one or more target names after 'targets'");
+	} else if (KW("layers")) {
+		size_t before = im->layers.n;
+		while (!lx_at_eol(x)) {
+			struct pos p;
+			char *s = word_of(x, "protocol layer", name_is_layer, "[a-z][a-z0-9]*, alternatives joined by '/'", &p);
+			if (!s)
+				return;
+			struct word *w = arena_alloc(x->a, sizeof *w);
+			w->s = s;
+			w->pos = p;
+			vec_push(x->a, &im->layers, w);
+		}
+		if (im->layers.n == before)
+			lx_expected(x, "one or more protocol layers after 'layers'");
 	} else if (KW("header")) {
 		single(cp, S_HEADER, kwpos, "header path", ok_path, "a path relative to the synth home", &im->header);
 	} else if (KW("symbol")) {

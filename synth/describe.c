@@ -38,6 +38,16 @@ void describe_text(struct graph *g, struct buf *out)
 		buf_putc(out, '\n');
 		if (r->impl->summary)
 			buf_printf(out, "       %s\n", r->impl->summary);
+		if (r->impl->layers.n) {
+			buf_puts(out, "       layers:");
+			for (size_t j = 0; j < r->impl->layers.n; j++)
+				buf_printf(out, " %s ->", ((struct word *)r->impl->layers.v[j])->s);
+			for (size_t j = 0; j < r->impl->needs.n; j++)
+				buf_printf(out, "%s %s", j ? "," : "", r->deps[j]->name);
+			if (!r->impl->needs.n)
+				buf_puts(out, " (the platform)");
+			buf_putc(out, '\n');
+		}
 		if (r->impl->needs.n) {
 			buf_puts(out, "       needs:");
 			for (size_t j = 0; j < r->impl->needs.n; j++)
@@ -103,11 +113,39 @@ void describe_dot(struct graph *g, struct buf *out)
 		dot_str(out, ((struct mdevice *)g->m->devices.v[i])->name);
 		buf_puts(out, ";\n");
 	}
+	/* An implementation made of protocol layers shows them as a chain
+	 * from its device node down to the devices it needs. */
 	for (size_t i = 0; i < g->order.n; i++) {
 		struct rdevice *r = g->order.v[i];
+		size_t nl = r->impl->layers.n;
+		if (!nl)
+			continue;
+		buf_puts(out, "\tsubgraph ");
+		dot_str(out, arena_printf(&a, "cluster_%s", r->name));
+		buf_puts(out, " {\n\t\tlabel=");
+		dot_str(out, arena_printf(&a, "%s %s", synth_kinds[r->kind].name, r->impl->name));
+		buf_puts(out, ";\n\t\tstyle=rounded;\n");
+		for (size_t j = 0; j < nl; j++) {
+			buf_puts(out, "\t\t");
+			dot_str(out, arena_printf(&a, "%s@%zu", r->name, j));
+			buf_puts(out, " [shape=plain, label=");
+			dot_str(out, ((struct word *)r->impl->layers.v[j])->s);
+			buf_puts(out, "];\n");
+		}
+		buf_puts(out, "\t}\n\t");
+		dot_str(out, r->name);
+		for (size_t j = 0; j < nl; j++) {
+			buf_puts(out, " -> ");
+			dot_str(out, arena_printf(&a, "%s@%zu", r->name, j));
+		}
+		buf_puts(out, ";\n");
+	}
+	for (size_t i = 0; i < g->order.n; i++) {
+		struct rdevice *r = g->order.v[i];
+		const char *from = r->impl->layers.n ? arena_printf(&a, "%s@%zu", r->name, r->impl->layers.n - 1) : r->name;
 		for (size_t j = 0; j < r->impl->needs.n; j++) {
 			buf_putc(out, '\t');
-			dot_str(out, r->name);
+			dot_str(out, from);
 			buf_puts(out, " -> ");
 			dot_str(out, r->deps[j]->name);
 			buf_puts(out, ";\n");

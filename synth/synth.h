@@ -155,6 +155,7 @@ struct impl {
 	struct vec needs;      /* struct word *: kind names (validated) */
 	int needs_kind[16];
 	struct vec params;     /* struct param_decl * */
+	struct vec layers;     /* struct word *: protocol layers inside, top first (describe only) */
 	char *gen;             /* generator name or NULL */
 	char *gen_param;
 	struct pos gen_pos;

@@ -18,4 +18,14 @@ for dev in console clock net content; do
 done
 grep -q ramdisk "$out/www.txt" || fail "www's description does not show the ramdisk implementation"
 "$SYNTH" describe -t unix-socket --kv=hostdir "$TOP/examples/www" | grep -q hostdir || fail "--kv=hostdir not reflected by describe"
+# On unix-tap the stack is synth's own: its protocol chain down to the tap.
+if "$SYNTH" targets | grep -q unix-tap; then
+	"$SYNTH" describe --dot -t unix-tap "$TOP/examples/www" >"$out/tap.dot" || fail "describe --dot on unix-tap"
+	dot -Tsvg "$out/tap.dot" >/dev/null 2>&1 || fail "dot rejected the unix-tap graph"
+	for layer in tcp/udp ipv4 arp/ethernet net_netif; do
+		grep -q "$layer" "$out/tap.dot" || fail "the unix-tap graph does not show $layer"
+	done
+	"$SYNTH" describe -t unix-tap "$TOP/examples/www" | grep -q 'layers: tcp/udp -> ipv4/icmp -> arp/ethernet -> net_netif' ||
+		fail "describe on unix-tap does not print the protocol chain"
+fi
 finish

@@ -249,6 +249,8 @@ static void test_catalogue_errors(void)
 	CAT_ERROR(T I "  generate ramdisk dir\n", "c.synth:8:12: error: generator ramdisk reads parameter 'dir', which this implementation does not declare");
 	CAT_ERROR(T I "  param dir: u32 = 1 \"h\"\n  generate ramdisk dir\n", "c.synth:9:12: error: generator ramdisk reads a path parameter, but 'dir' is a u32");
 	CAT_ERROR(T I "  param dir: path = . \"h\"\n  param dir: path = . \"h\"\n", "c.synth:9:9: error: duplicate parameter 'dir' in this implementation");
+	CAT_ERROR(T I "  layers tcp/ ip\n", "c.synth:8:10: error: invalid protocol layer 'tcp/' (expected [a-z][a-z0-9]*, alternatives joined by '/')");
+	CAT_ERROR(T I "  layers\n", "c.synth:8:9: error: expected one or more protocol layers after 'layers', found end of line");
 	CAT_ERROR(T I T, "c.synth:8:8: error: target 't' is defined twice (first at c.synth:1)");
 	CAT_ERROR(T I I, "c.synth:8:9: error: implementation kv k is defined twice (first at c.synth:4)");
 }
