@@ -5,39 +5,23 @@
  * kv_path_check let through; links that stay inside work. Paths that
  * would escape read as missing. Only regular files and folders are
  * served: a FIFO, socket or device node in the folder is missing too. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "backends/unix/hostdir_util.h"
 #include "backends/unix/kv_hostdir.h"
-#include "lib/platform.h"
 
-/* glibc 2.36 has no openat2 wrapper. */
 static int hd_openat2(int dirfd, const char *path, uint64_t flags)
 {
-	struct open_how how = {
-		.flags = flags,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd;
-
-	do
-		fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
-	while (fd < 0 && (errno == EINTR || errno == EAGAIN));
-	if (fd >= 0)
-		return (int)fd;
+	int fd = hostdir_openat2(dirfd, path, flags, 0);
 	/* EXDEV: the path left the folder; ELOOP: a magic link or a link
 	 * loop. Neither names a file of this tree. */
-	if (errno == EXDEV || errno == ELOOP)
-		return -ENOENT;
-	return -errno;
+	return fd == -EXDEV || fd == -ELOOP ? -ENOENT : fd;
 }
 
 /* Copy a kv path (not NUL-terminated) into buf as a C string relative to
@@ -128,17 +112,12 @@ static void hostdir_close(void *state, struct kv_file *f)
 	f->handle = (uintptr_t)-1;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int hostdir_list(void *state, const char *dir, size_t len, kv_list_fn fn, void *arg)
 {
 	struct kv_hostdir *st = state;
 	char path[KV_PATH_MAX + 1 + 256 + 1];
-	char **names = NULL;
-	size_t n = 0, cap = 0;
+	char **names;
+	size_t n;
 	int rc = hd_cpath(path, KV_PATH_MAX + 1, dir, len);
 
 	if (rc < 0)
@@ -146,42 +125,10 @@ static int hostdir_list(void *state, const char *dir, size_t len, kv_list_fn fn,
 	int dfd = hd_openat2(st->dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return dfd;
-	DIR *d = fdopendir(dfd);
-	if (!d) {
-		rc = -errno;
-		close(dfd);
+	/* Every name first, so the callback (which may block the fiber)
+	 * runs with no descriptor held. */
+	if ((rc = hostdir_names(dfd, &names, &n)) < 0)
 		return rc;
-	}
-	/* Read every name first and close the folder, so the callback (which
-	 * may block the fiber) runs with no descriptor held. */
-	for (;;) {
-		errno = 0;
-		struct dirent *e = readdir(d);
-		if (!e) {
-			rc = errno ? -errno : 0;
-			break;
-		}
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 32;
-			char **nn = realloc(names, ncap * sizeof *nn);
-			if (!nn) {
-				rc = -ENOMEM;
-				break;
-			}
-			names = nn;
-			cap = ncap;
-		}
-		if (!(names[n] = strdup(e->d_name))) {
-			rc = -ENOMEM;
-			break;
-		}
-		n++;
-	}
-	closedir(d);
-	if (rc == 0 && n > 1)
-		qsort(names, n, sizeof *names, cmp_names);
 
 	/* Each entry is resolved from the folder's root like an open would,
 	 * so a link pointing outside is left out rather than described. */
@@ -203,9 +150,7 @@ static int hostdir_list(void *state, const char *dir, size_t len, kv_list_fn fn,
 		if (ok)
 			rc = fn(arg, names[i], &f);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	hostdir_names_free(names, n);
 	return rc;
 }
 
@@ -222,20 +167,9 @@ int kv_hostdir_connect(struct kv *dev, struct kv_hostdir *st, const struct kv_ho
 {
 	const char *dir = cfg && cfg->dir && cfg->dir[0] ? cfg->dir : ".";
 
-	st->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	st->dirfd = hostdir_open_root(dir, "kv hostdir");
 	if (st->dirfd < 0)
-		return -errno;
-	int fd = hd_openat2(st->dirfd, ".", O_PATH | O_CLOEXEC);
-	if (fd < 0) {
-		if (fd == -ENOSYS) {
-			static const char msg[] = "kv hostdir: this kernel has no openat2(2); refusing to serve a folder\n";
-			plat_diag_write(msg, sizeof msg - 1);
-		}
-		close(st->dirfd);
-		st->dirfd = -1;
-		return fd;
-	}
-	close(fd);
+		return st->dirfd;
 	dev->ops = &kv_hostdir_ops;
 	dev->state = st;
 	return 0;
