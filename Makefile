@@ -43,8 +43,10 @@ CORE_SRCS := $(wildcard lib/*.c devices/*.c protocols/*.c protocols/*/*.c) \
 LIBC_SRCS := $(wildcard lib/libc/*.c)
 UNIX_SRCS := $(wildcard backends/unix/*.c)
 SYNTH_SRCS := $(wildcard synth/*.c)
-# synth validates manifest values with the runtime's own parsers.
-SYNTH_SHARED_SRCS := lib/param.c lib/fmt.c
+# synth validates manifest values with the runtime's own parsers, and its
+# fatimage generator formats and fills volumes with the FAT library.
+SYNTH_SHARED_SRCS := lib/param.c lib/fmt.c devices/block.c \
+                     $(filter-out protocols/fat/fat_dev.c,$(wildcard protocols/fat/*.c))
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_HELPERS := $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c))

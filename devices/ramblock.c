@@ -1,4 +1,5 @@
-/* block "ramblock": sectors in memory (devices/ramblock.h). */
+/* block "ramblock" and block "fatimage": sectors in memory
+ * (devices/ramblock.h). */
 #include <errno.h>
 #include <string.h>
 
@@ -19,7 +20,12 @@ static int rb_read(void *state, uint64_t lba, uint32_t count, void *buf)
 	struct ramblock *rb = state;
 	if (lba > rb->sectors || count > rb->sectors - lba)
 		return -ERANGE;
-	memcpy(buf, rb->mem + lba * rb->sector_size, (size_t)count * rb->sector_size);
+	uint64_t at = lba * rb->sector_size, len = (uint64_t)count * rb->sector_size;
+	uint64_t have = at < rb->backed ? rb->backed - at : 0;
+	if (have > len)
+		have = len;
+	memcpy(buf, rb->mem + at, (size_t)have);
+	memset((uint8_t *)buf + have, 0, (size_t)(len - have));
 	return 0;
 }
 
@@ -67,16 +73,20 @@ int ramblock_connect(struct block *dev, struct ramblock *state, const struct ram
 			return -EINVAL;
 		state->mem = cfg->mem;
 		state->sectors = cfg->size / ss;
+		state->backed = cfg->size;
 		if (cfg->image != NULL && cfg->image != cfg->mem)
 			memcpy(cfg->mem, cfg->image, cfg->image_size < cfg->size ? cfg->image_size : cfg->size);
-	} else if (cfg->read_only && cfg->image != NULL && cfg->image_size == bytes) {
-		/* Read-only and whole: serve the baked-in bytes in place. */
+	} else if (cfg->read_only && cfg->image != NULL) {
+		/* Read-only: serve the baked-in bytes in place; what lies past
+		 * the image's end reads as zeros. */
 		state->mem = (uint8_t *)(uintptr_t)cfg->image;
+		state->backed = cfg->image_size;
 	} else {
 		state->mem = plat_calloc(1, (size_t)bytes);
 		if (state->mem == NULL)
 			return -ENOMEM;
 		state->owned = true;
+		state->backed = bytes;
 		if (cfg->image != NULL)
 			memcpy(state->mem, cfg->image, (size_t)cfg->image_size);
 	}
@@ -91,4 +101,23 @@ void ramblock_disconnect(struct ramblock *state)
 		plat_free(state->mem);
 	state->mem = NULL;
 	state->owned = false;
+}
+
+int block_fatimage_connect(struct block *dev, struct block_fatimage *state, const struct block_fatimage_config *cfg)
+{
+	const struct fatimage_image *im = cfg->image;
+	if (im == NULL || im->data == NULL || im->disk_size < im->size)
+		return -EINVAL;
+	struct ramblock_config rc = {
+		.size = im->disk_size,
+		.read_only = cfg->read_only,
+		.image = im->data,
+		.image_size = im->size,
+	};
+	return ramblock_connect(dev, &state->rb, &rc);
+}
+
+void block_fatimage_disconnect(struct block_fatimage *state)
+{
+	ramblock_disconnect(&state->rb);
 }

@@ -16,6 +16,7 @@ static const struct {
 	enum param_type type;
 } generators[] = {
 	{ "ramdisk", PARAM_PATH },
+	{ "fatimage", PARAM_PATH },
 };
 
 enum cblock { C_NONE, C_TARGET, C_IMPL, C_SKIP };
@@ -286,7 +287,7 @@ static void impl_stmt(struct cp *cp, const char *kw, size_t n, struct pos kwpos)
 		while (gi < sizeof generators / sizeof generators[0] && strcmp(generators[gi].name, g) != 0)
 			gi++;
 		if (gi == sizeof generators / sizeof generators[0]) {
-			lx_error_at(x, gp, "unknown generator '%s' (expected one of: ramdisk)", g);
+			lx_error_at(x, gp, "unknown generator '%s' (expected one of: ramdisk, fatimage)", g);
 			return;
 		}
 		char *p = word_of(x, "parameter name the generator reads", name_is_param, "[a-z][a-z0-9-]*", NULL);

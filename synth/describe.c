@@ -7,8 +7,9 @@
 static void param_line(struct buf *out, struct rparam *rp, const char *indent)
 {
 	struct param_decl *p = rp->decl;
-	buf_printf(out, "%s--%s=%s  (%s%s%s) %s\n", indent, rp->runtime_name, rp->value, param_type_name(p->type),
-	           p->fixed ? ", fixed" : "", rp->from_set ? ", set by the manifest" : "", p->help);
+	buf_printf(out, "%s--%s=%s  (%s%s%s%s%s) %s\n", indent, rp->runtime_name, rp->value, param_type_name(p->type),
+	           p->fixed ? ", fixed" : "", rp->from_set ? ", set by the manifest" : "",
+	           rp->set_on ? " for " : "", rp->set_on ? rp->set_on : "", p->help);
 }
 
 void describe_text(struct graph *g, struct buf *out)

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -195,6 +196,15 @@ struct rd {
 	const char *symbol;
 };
 
+/* A device whose implementation runs the fatimage generator. */
+struct fi {
+	struct rdevice *dev;
+	const char *dir;
+	struct rd_tree tree;
+	const char *symbol;
+	struct fi_image img;
+};
+
 struct gen {
 	struct arena *a;
 	struct diag *d;
@@ -203,6 +213,7 @@ struct gen {
 	const char *shown;     /* the manifest, as the header lines name it */
 	struct buf common;     /* data every template sees */
 	struct vec rds;        /* struct rd * */
+	struct vec fis;        /* struct fi * */
 	struct out outs[64];
 	size_t nouts;
 };
@@ -309,6 +320,11 @@ static const char *config_init(struct gen *G, struct rdevice *r)
 		if (rd->dev == r)
 			return arena_printf(G->a, " = { .image = &%s }", rd->symbol);
 	}
+	for (size_t i = 0; i < G->fis.n; i++) {
+		struct fi *fi = G->fis.v[i];
+		if (fi->dev == r)
+			return arena_printf(G->a, " = { .image = &%s }", fi->symbol);
+	}
 	return "";
 }
 
@@ -390,6 +406,8 @@ static void devtab_c_data(struct gen *G, struct buf *b)
 	d_begin(b, "SYN_RAMDISK_DECLS");
 	for (size_t i = 0; i < G->rds.n; i++)
 		d_call(b, "SYN_RAMDISK_DECL", ((struct rd *)G->rds.v[i])->symbol, NULL);
+	for (size_t i = 0; i < G->fis.n; i++)
+		d_call(b, "SYN_FATIMAGE_DECL", ((struct fi *)G->fis.v[i])->symbol, NULL);
 	d_end(b);
 
 	d_begin(b, "SYN_STATES");
@@ -516,6 +534,13 @@ static bool build_mk_data(struct gen *G, struct buf *b)
 		       arena_printf(a, "$(SYNTH_APP)/$(SYNTH_TARGET)/ramdisk_%s.S", rd->dev->name), "AS", NULL);
 		vec_push(a, &objs, (void *)obj);
 	}
+	for (size_t i = 0; i < G->fis.n; i++) {
+		struct fi *fi = G->fis.v[i];
+		const char *obj = arena_printf(a, "fatimage_%s.o", fi->dev->name);
+		d_call(b, "SYN_OBJ", obj, arena_printf(a, "$(SYNTH_OUT)/fatimage_%s.S", fi->dev->name),
+		       arena_printf(a, "$(SYNTH_APP)/$(SYNTH_TARGET)/fatimage_%s.S", fi->dev->name), "AS", NULL);
+		vec_push(a, &objs, (void *)obj);
+	}
 	d_end(b);
 	d_begin(b, "SYN_OBJNAMES");
 	for (size_t i = 0; i < objs.n; i++)
@@ -524,6 +549,8 @@ static bool build_mk_data(struct gen *G, struct buf *b)
 	d_begin(b, "SYN_RAMDISK_MKS");
 	for (size_t i = 0; i < G->rds.n; i++)
 		d_call(b, "SYN_RAMDISK_MK", arena_printf(a, "ramdisk_%s.mk", ((struct rd *)G->rds.v[i])->dev->name), NULL);
+	for (size_t i = 0; i < G->fis.n; i++)
+		d_call(b, "SYN_RAMDISK_MK", arena_printf(a, "fatimage_%s.mk", ((struct fi *)G->fis.v[i])->dev->name), NULL);
 	d_end(b);
 
 	/* What build.mk's own rule re-runs synth for. */
@@ -590,6 +617,99 @@ static void ramdisk_data(struct gen *G, struct rd *rd, struct buf *sb, struct bu
 	d_end(mb);
 }
 
+static void fatimage_data(struct gen *G, struct fi *fi, const char *img, struct buf *sb, struct buf *mb)
+{
+	struct arena *a = G->a;
+	struct buf tmp = { 0 };
+	size_t files = 0;
+	for (size_t i = 0; i < fi->tree.n; i++)
+		files += !fi->tree.e[i]->dir;
+	d_scalar(sb, "SYN_SYMBOL", fi->symbol);
+	d_scalar(sb, "SYN_DEVICE", fi->dev->name);
+	const char *rel = path_under(fi->dir, G->o->home);
+	d_scalar(sb, "SYN_SHOWN_DIR", comment(a, rel && *rel ? rel : fi->dir));
+	d_scalar(sb, "SYN_FAT_TYPE", arena_printf(a, "%d", fi->img.type));
+	d_scalar(sb, "SYN_FILES", arena_printf(a, "%zu", files));
+	d_scalar(sb, "SYN_FOLDERS", arena_printf(a, "%zu", fi->tree.n - files));
+	d_scalar(sb, "SYN_DISK_SIZE", arena_printf(a, "%llu", (unsigned long long)fi->img.disk_size));
+	d_scalar(sb, "SYN_IMAGE_SIZE", arena_printf(a, "%zu", fi->img.size));
+	esc_asm(&tmp, img);
+	d_scalar(sb, "SYN_IMAGE", buf_cstr(&tmp));
+	buf_free(&tmp);
+
+	d_scalar(mb, "SYN_OBJECT", arena_printf(a, "fatimage_%s.o", fi->dev->name));
+	d_scalar(mb, "SYN_IMAGE", img);
+	/* A changed file means a new image: synth runs again. */
+	d_begin(mb, "SYN_DEPS");
+	for (size_t i = 0; i < fi->tree.n; i++) {
+		struct rd_entry *e = fi->tree.e[i];
+		if (!e->dir && make_safe(e->abs))
+			d_call(mb, "SYN_DEP", e->abs, NULL);
+	}
+	for (size_t i = 0; i < fi->tree.dirs.n; i++)
+		if (make_safe(fi->tree.dirs.v[i]))
+			d_call(mb, "SYN_DEP", (const char *)fi->tree.dirs.v[i], NULL);
+	d_end(mb);
+}
+
+/* The value of parameter name of r, as text. */
+static const char *iparam_value(struct rdevice *r, const char *name)
+{
+	for (size_t j = 0; j < r->iparams.n; j++)
+		if (strcmp(((struct rparam *)r->iparams.v[j])->decl->name, name) == 0)
+			return ((struct rparam *)r->iparams.v[j])->value;
+	return NULL;
+}
+
+/* Where an error about a generator's folder points: the set line that
+ * chose it when there is one, else the device (or the one it serves). */
+static struct pos gen_where(struct rdevice *r, const char *param)
+{
+	struct rdevice *u = r;
+	while (u && !u->m)
+		u = u->parent;
+	struct pos where = { 0 };
+	if (!u)
+		return where;
+	where = u->m->pos;
+	for (size_t k = 0; k < u->m->sets.n; k++) {
+		struct setting *s = u->m->sets.v[k];
+		if (strcmp(s->name, param) == 0)
+			where = s->value_pos;
+	}
+	return where;
+}
+
+/* Devices whose implementation asks for the fatimage generator: scan the
+ * folder and make the volume (written out later, with the rest). */
+static bool collect_fatimages(struct gen *G)
+{
+	struct graph *g = G->g;
+	bool ok = true;
+	for (size_t i = 0; i < g->order.n; i++) {
+		struct rdevice *r = g->order.v[i];
+		if (!r->impl->gen || strcmp(r->impl->gen, "fatimage") != 0)
+			continue;
+		struct fi *fi = arena_alloc(G->a, sizeof *fi);
+		fi->dev = r;
+		fi->dir = iparam_value(r, r->impl->gen_param);
+		fi->symbol = arena_printf(G->a, "synth_fatimage_%s", r->name);
+		struct pos where = gen_where(r, r->impl->gen_param);
+		uint64_t size = 0;
+		uint32_t fat = 0;
+		const char *v;
+		if ((v = iparam_value(r, "size")))
+			param_parse(PARAM_SIZE, v, strlen(v), &size, NULL);
+		if ((v = iparam_value(r, "fat")))
+			param_parse(PARAM_U32, v, strlen(v), &fat, NULL);
+		if (!ramdisk_scan(G->a, G->d, where, fi->dir, &fi->tree) ||
+		    !fatimage_build(G->d, where, &fi->tree, size, fat, &fi->img))
+			ok = false;
+		vec_push(G->a, &G->fis, fi);
+	}
+	return ok;
+}
+
 /* Devices whose implementation asks for the ramdisk generator. */
 static bool collect_ramdisks(struct gen *G)
 {
@@ -623,8 +743,22 @@ static bool collect_ramdisks(struct gen *G)
 	return ok;
 }
 
-/* Remove the ramdisk files of devices this configuration no longer has
- * (say after --kv=hostdir), so the folder holds only what build.mk uses. */
+/* Whether n is PREFIX + a device of list + one of the generator's file
+ * endings. */
+static bool gen_file_kept(const char *n, const char *prefix, struct vec *list, bool fat)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		const char *dev = fat ? ((struct fi *)list->v[i])->dev->name : ((struct rd *)list->v[i])->dev->name;
+		size_t pl = strlen(prefix), dl = strlen(dev);
+		if (strncmp(n + pl, dev, dl) == 0 && n[pl + dl] == '.')
+			return true;
+	}
+	return false;
+}
+
+/* Remove the generators' files of devices this configuration no longer
+ * has (say after --kv=hostdir), so the folder holds only what build.mk
+ * uses. */
 static void remove_stale(struct gen *G)
 {
 	DIR *dp = opendir(G->o->outdir);
@@ -634,15 +768,16 @@ static void remove_stale(struct gen *G)
 	while ((de = readdir(dp))) {
 		const char *n = de->d_name;
 		const char *dot = strrchr(n, '.');
-		if (strncmp(n, "ramdisk_", 8) != 0 || !dot ||
-		    (strcmp(dot, ".m4") != 0 && strcmp(dot, ".S") != 0 && strcmp(dot, ".mk") != 0))
+		if (!dot || (strcmp(dot, ".m4") != 0 && strcmp(dot, ".S") != 0 && strcmp(dot, ".mk") != 0 &&
+		             strcmp(dot, ".img") != 0))
 			continue;
-		bool keep = false;
-		for (size_t i = 0; i < G->rds.n && !keep; i++) {
-			const char *dev = ((struct rd *)G->rds.v[i])->dev->name;
-			size_t dl = strlen(dev);
-			keep = strncmp(n + 8, dev, dl) == 0 && n[8 + dl] == '.';
-		}
+		bool keep;
+		if (strncmp(n, "ramdisk_", 8) == 0 && strcmp(dot, ".img") != 0)
+			keep = gen_file_kept(n, "ramdisk_", &G->rds, false);
+		else if (strncmp(n, "fatimage_", 9) == 0)
+			keep = gen_file_kept(n, "fatimage_", &G->fis, true);
+		else
+			continue;
 		if (!keep)
 			unlinkat(dirfd(dp), n, 0);
 	}
@@ -656,7 +791,7 @@ int generate(struct arena *a, struct diag *d, struct graph *g, const struct gen_
 	unsigned before = d->errors;
 	struct buf b = { 0 }, mb = { 0 };
 	G.shown = shown_manifest(&G);
-	if (!collect_ramdisks(&G)) {
+	if (!collect_ramdisks(&G) || !collect_fatimages(&G)) {
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -692,8 +827,33 @@ int generate(struct arena *a, struct diag *d, struct graph *g, const struct gen_
 		    !queue(&G, "ramdisk.mk.m4", md, arena_printf(a, "ramdisk_%s.mk", n)))
 			goto out;
 	}
+	for (size_t i = 0; i < G.fis.n; i++) {
+		struct fi *fi = G.fis.v[i];
+		b.len = 0;
+		mb.len = 0;
+		buf_add(&b, G.common.s, G.common.len);
+		buf_add(&mb, G.common.s, G.common.len);
+		const char *n = fi->dev->name;
+		const char *img = arena_printf(a, "%s/fatimage_%s.img", o->outdir, n);
+		fatimage_data(&G, fi, img, &b, &mb);
+		const char *sd = write_data(&G, arena_printf(a, "fatimage_%s.m4", n), &b);
+		const char *md = write_data(&G, arena_printf(a, "fatimage_%s.mk.m4", n), &mb);
+		if (!sd || !md || !queue(&G, "fatimage.S.m4", sd, arena_printf(a, "fatimage_%s.S", n)) ||
+		    !queue(&G, "fatimage.mk.m4", md, arena_printf(a, "fatimage_%s.mk", n)))
+			goto out;
+	}
 	if (!render_all(&G))
 		goto out;
+	/* The volumes, ahead of the files that name them. */
+	for (size_t i = 0; i < G.fis.n; i++) {
+		struct fi *fi = G.fis.v[i];
+		char *path = arena_printf(a, "%s/fatimage_%s.img", o->outdir, fi->dev->name);
+		rc = file_update(path, (const char *)fi->img.data, fi->img.size);
+		if (rc < 0) {
+			diag_plain(d, "cannot write %s: %s", path, strerror(-rc));
+			goto out;
+		}
+	}
 	/* Everything rendered: only now touch the real outputs, build.mk
 	 * last so a build never sees it ahead of what it names. */
 	for (size_t pass = 0; pass < 2; pass++) {
@@ -714,6 +874,8 @@ int generate(struct arena *a, struct diag *d, struct graph *g, const struct gen_
 out:
 	for (size_t i = 0; i < G.nouts; i++)
 		buf_free(&G.outs[i].text);
+	for (size_t i = 0; i < G.fis.n; i++)
+		free(((struct fi *)G.fis.v[i])->img.data);
 	buf_free(&b);
 	buf_free(&mb);
 	buf_free(&G.common);

@@ -227,6 +227,24 @@ static struct rparam *rparam(struct rs *rs, struct param_decl *p, const char *va
 	return rp;
 }
 
+/* The set line that gives parameter name of device r: its own, or, for
+ * a device synth added for a dependency (no manifest block), the nearest
+ * one of the devices it serves (so `set dir = site` on a kv reaches the
+ * fatimage block under it). *on names the device that carries it. */
+static struct setting *find_set(struct rdevice *r, const char *name, struct rdevice **on)
+{
+	for (struct rdevice *u = r; u; u = u->m ? NULL : u->parent) {
+		for (size_t k = 0; u->m && k < u->m->sets.n; k++) {
+			struct setting *s = u->m->sets.v[k];
+			if (strcmp(s->name, name) == 0) {
+				*on = u;
+				return s;
+			}
+		}
+	}
+	return NULL;
+}
+
 static void bind_params(struct rs *rs, struct rdevice *r)
 {
 	struct impl *im = r->impl;
@@ -234,22 +252,22 @@ static void bind_params(struct rs *rs, struct rdevice *r)
 	for (size_t i = 0; i < im->params.n; i++) {
 		struct param_decl *p = im->params.v[i];
 		const char *value = p->def;
-		bool from_set = false;
-		for (size_t k = 0; md && k < md->sets.n; k++) {
-			struct setting *s = md->sets.v[k];
-			if (strcmp(s->name, p->name) != 0)
-				continue;
-			s->used = true;
+		struct rdevice *on = NULL;
+		struct setting *s = find_set(r, p->name, &on);
+		if (s) {
+			if (on == r)
+				s->used = true;
 			const char *why = param_check(p->type, s->value);
 			if (why) {
-				diag_error(rs->d, s->value_pos, "invalid value '%s' for %s parameter '%s' of %s %s: %s",
-				           s->value, param_type_name(p->type), p->name, synth_kinds[r->kind].name, im->name, why);
+				diag_error(rs->d, s->value_pos, "invalid value '%s' for %s parameter '%s' of %s %s%s%s: %s",
+				           s->value, param_type_name(p->type), p->name, synth_kinds[r->kind].name, im->name,
+				           on == r ? "" : " (device ", on == r ? "" : arena_printf(rs->a, "%s, which %s needs)", r->name, on->name), why);
 			}
 			value = s->value;
-			from_set = true;
 		}
 		struct rparam *rp = rparam(rs, p, value, r->name);
-		rp->from_set = from_set;
+		rp->from_set = s != NULL;
+		rp->set_on = s && on != r ? on->name : NULL;
 		vec_push(rs->a, &r->iparams, rp);
 	}
 	if (!md)

@@ -212,6 +212,7 @@ struct rparam {
 	const char *value;     /* effective default (set value, absolute path ...) */
 	const char *runtime_name;  /* DEV-PARAM or PARAM */
 	bool from_set;
+	const char *set_on;    /* from_set by another device's set line (the one it serves), else NULL */
 };
 
 struct rdevice {
@@ -280,6 +281,21 @@ struct rd_tree {
 /* Scan root recursively; entries sorted bytewise by relative path. */
 bool ramdisk_scan(struct arena *a, struct diag *d, struct pos where, const char *root,
                   struct rd_tree *out);
+
+/* ---- fatimage generator ----------------------------------------------- */
+
+struct fi_image {
+	uint8_t *data;         /* heap (free): the volume's bytes up to its last non-zero sector */
+	size_t size;
+	uint64_t disk_size;    /* bytes of the whole volume */
+	int type;              /* 12, 16 or 32 */
+};
+
+/* Make a FAT volume holding tree's files and folders: size bytes (0: the
+ * smallest that holds them), of FAT type fat (0: chosen by size as
+ * mkfs.fat does). Errors go to d at where. */
+bool fatimage_build(struct diag *d, struct pos where, const struct rd_tree *tree, uint64_t size, uint32_t fat,
+                    struct fi_image *out);
 
 /* ---- files and processes ---------------------------------------------- */
 

@@ -60,7 +60,7 @@ clean:
 -include $(SYNTH_OBJS:.o=.d)
 -include $(SYNTH_OUT)/reconfigure.mk
 SYN_RAMDISK_MKS
-# Re-run synth when the manifest, a catalogue or a ramdisk folder changes.
+# Re-run synth when the manifest, a catalogue or a folder (or file) a generator read changes.
 $(SYNTH_OUT)/build.mk: $(SYNTH_RECONFIGURE_DEPS)
 	$(synth_say) SYNTH $(SYNTH_APP)/$(SYNTH_TARGET)
 	$(synth_q)SYN_RECONFIGURE

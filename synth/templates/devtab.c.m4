@@ -6,6 +6,9 @@ m4_define([[SYN_INCLUDE]], [[#include "$1"
 m4_dnl SYN_RAMDISK_DECL(symbol)
 m4_define([[SYN_RAMDISK_DECL]], [[extern const struct ramdisk_image $1;
 ]])
+m4_dnl SYN_FATIMAGE_DECL(symbol)
+m4_define([[SYN_FATIMAGE_DECL]], [[extern const struct fatimage_image $1;
+]])
 m4_dnl SYN_STATE(device, kind, symbol prefix, configuration initializer)
 m4_define([[SYN_STATE]], [[static struct $3 $1_state;
 static struct $3_config $1_config$4;

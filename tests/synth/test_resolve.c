@@ -159,6 +159,32 @@ static void test_explicit_dependency(void)
 	             "t.synth:5:11: error: device 'net_netif' is a kv, but 'net' (stack tcpip) needs a netif under that name");
 }
 
+static void test_inherited_sets(void)
+{
+	/* A dependency synth adds takes the set lines of the device it serves. */
+	struct graph *g = res(WWW, "alpha", "kv=fat block=baked");
+	CHECK(g != NULL);
+	if (!g) {
+		fputs(buf_cstr(&D.text), stderr);
+		return;
+	}
+	CHECK_EQ_STR(order(g), "console=stdout net=sock content_block=baked content=fat");
+	CHECK_EQ_STR(param(dev(g, 2), "content_block-dir"), "/app/site");
+	struct rparam *rp = dev(g, 2)->iparams.v[0];
+	CHECK(rp->from_set);
+	CHECK_EQ_STR(rp->set_on, "content");
+	/* Its own block in the manifest wins. */
+	g = res(WWW "device block content_block\n  set dir = other\n", "alpha", "kv=fat block=baked");
+	CHECK(g != NULL);
+	if (g) {
+		CHECK_EQ_STR(param(dev(g, 2), "content_block-dir"), "/app/other");
+		CHECK(((struct rparam *)dev(g, 2)->iparams.v[0])->set_on == NULL);
+	}
+	/* A value the dependency's parameter cannot take is an error there. */
+	EXPECT_ERROR(APP "device kv content\n  set partition = 2\n", "alpha", "kv=fat block=baked",
+	             "t.synth:5:19: error: invalid value '2' for bool parameter 'partition' of block baked (device content_block, which content needs): ");
+}
+
 static void test_errors(void)
 {
 	EXPECT_ERROR(WWW, "gamma", "", "synth: error: unknown target 'gamma' (targets: alpha, beta)");
@@ -245,7 +271,7 @@ static void test_catalogue_errors(void)
 	CAT_ERROR(T "impl kv k\n  targets t\n  header /abs.h\n  symbol s\n", "c.synth:6:10: error: invalid header path '/abs.h'");
 	CAT_ERROR(T "impl kv k\n  targets t\n  header h.h\n  symbol 1s\n", "c.synth:7:10: error: invalid symbol prefix '1s'");
 	CAT_ERROR(T I "  needs gizmo\n", "c.synth:8:9: error: unknown device kind 'gizmo'");
-	CAT_ERROR(T I "  generate zip dir\n", "c.synth:8:12: error: unknown generator 'zip' (expected one of: ramdisk)");
+	CAT_ERROR(T I "  generate zip dir\n", "c.synth:8:12: error: unknown generator 'zip' (expected one of: ramdisk, fatimage)");
 	CAT_ERROR(T I "  generate ramdisk dir\n", "c.synth:8:12: error: generator ramdisk reads parameter 'dir', which this implementation does not declare");
 	CAT_ERROR(T I "  param dir: u32 = 1 \"h\"\n  generate ramdisk dir\n", "c.synth:9:12: error: generator ramdisk reads a path parameter, but 'dir' is a u32");
 	CAT_ERROR(T I "  param dir: path = . \"h\"\n  param dir: path = . \"h\"\n", "c.synth:9:9: error: duplicate parameter 'dir' in this implementation");
@@ -267,6 +293,7 @@ int main(void)
 	test_defaults();
 	test_overrides();
 	test_explicit_dependency();
+	test_inherited_sets();
 	test_errors();
 	test_params_and_names();
 	test_catalogue_errors();

@@ -78,7 +78,7 @@ clean:
 -include $(SYNTH_OUT)/reconfigure.mk
 -include $(SYNTH_OUT)/ramdisk_content.mk
 
-# Re-run synth when the manifest, a catalogue or a ramdisk folder changes.
+# Re-run synth when the manifest, a catalogue or a folder (or file) a generator read changes.
 $(SYNTH_OUT)/build.mk: $(SYNTH_RECONFIGURE_DEPS)
 	$(synth_say) SYNTH $(SYNTH_APP)/$(SYNTH_TARGET)
 	$(synth_q)SYNTH_HOME=@SRCDIR@ SYNTH_CONFIG=@SRCDIR@/tests/golden/config.mk @SYNTH@ configure -t alpha -o @OUT@ --stack=tcpip --spare=host @SRCDIR@/tests/golden/cases/full/app.synth
