@@ -23,25 +23,11 @@ bad() { echo "FAIL: $*"; fail=1; }
 
 # A tree with every kind of entry the tests care about.
 src=$tmp/src
-mkdir -p "$src/Sub Folder/deeper/deepest" "$src/empty dir" "$src/UPPER"
-printf 'hello\n' >"$src/hello.txt"
-: >"$src/empty.txt"
-printf 'x' >"$src/A Long File Name With Spaces.text"
-printf 'grüße' >"$src/Sub Folder/Grüße ünïcödé.txt"
-printf 'ελληνικά' >"$src/Sub Folder/ελληνικά.md"
-printf 'lower' >"$src/lower.txt"
-printf 'Mixed' >"$src/MiXeD.Txt"
-printf 'dots' >"$src/name.with.many.dots.tar.gz"
-printf 'deep' >"$src/Sub Folder/deeper/deepest/README"
-head -c 300000 /dev/urandom >"$src/Sub Folder/deeper/big.bin"
-head -c 4096 /dev/urandom >"$src/UPPER/EXACT.BIN"
-for i in $(seq 1 40); do printf 'file %d\n' "$i" >"$src/UPPER/numbered file $i.txt"; done
-
-size_of() { case $1 in 12) echo 4M ;; 16) echo 32M ;; 32) echo 64M ;; esac; }
+fat_make_tree "$src"
 
 for fat in 12 16 32; do
 	img=$tmp/m$fat.img
-	truncate -s "$(size_of $fat)" "$img"
+	truncate -s "$(fat_size_of $fat)" "$img"
 	mkfs.fat -F $fat -n MTOOLS "$img" >/dev/null || { bad "mkfs.fat -F $fat"; continue; }
 	mcopy -s -i "$img" "$src"/* ::/ || bad "mcopy into FAT$fat"
 	# Fragment: many small files, every other one deleted, then a big file
@@ -62,7 +48,7 @@ for fat in 12 16 32; do
 
 	# A full volume: one file takes every free byte.
 	full=$tmp/full$fat.img
-	truncate -s "$(size_of $fat)" "$full"
+	truncate -s "$(fat_size_of $fat)" "$full"
 	mkfs.fat -F $fat "$full" >/dev/null
 	free=$(mdir -i "$full" ::/ 2>/dev/null | grep 'bytes free' | tr -d ' ' | sed -n 's/^\([0-9]*\)bytesfree$/\1/p')
 	if [ -n "$free" ]; then
@@ -77,7 +63,7 @@ for fat in 12 16 32; do
 	# Synth writes: into a volume it formats, and into one mkfs.fat made.
 	for how in synth mkfs; do
 		w=$tmp/w$fat$how.img
-		truncate -s "$(size_of $fat)" "$w"
+		truncate -s "$(fat_size_of $fat)" "$w"
 		if [ $how = synth ]; then
 			"$FATCHECK" "$w" format $fat SYNTH || { bad "synth format FAT$fat"; continue; }
 			fsck.fat -n "$w" >"$tmp/fsck.log" 2>&1 || { bad "fsck.fat on the volume synth formatted as FAT$fat"; cat "$tmp/fsck.log"; }
