@@ -54,3 +54,56 @@ tap_stop() {
 	fi
 	pid=
 }
+
+# tap_build APP...: build examples/APP for unix-tap into $out, or end the
+# script with a failure.
+tap_build() {
+	local app
+	for app in "$@"; do
+		"$SYNTH" build -t unix-tap -o "$out" "$TOP/examples/$app" >"$out/build.log" 2>&1 ||
+			{ cat "$out/build.log"; fail "build $app"; finish; }
+	done
+}
+
+# tap_start APP PORT ARGS...: run $out/APP/unix-tap/APP (built by the
+# script) on tap0 at 10.0.0.2/24 listening on PORT, with ARGS; wait until
+# it accepts. Its output goes to $out/APP.stdout and .stderr, its PID to
+# $pid. Returns 1 (with a failed check) when it does not come up.
+tap_start() {
+	local app=$1 port=$2
+	shift 2
+	# Not through nsx: $! must be the app itself, not a subshell.
+	ip netns exec "$ns" "$out/$app/unix-tap/$app" --net-ip=10.0.0.2/24 --net-addr=0.0.0.0 --net-port="$port" \
+		--net_netif-ifname=tap0 "$@" >"$out/$app.stdout" 2>"$out/$app.stderr" &
+	pid=$!
+	for _ in $(seq 100); do
+		nsx bash -c "exec 3<>/dev/tcp/10.0.0.2/$port" 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	fail "$app did not start: $(tail -n 5 "$out/$app.stderr")"
+	stop_pid "$pid"
+	pid=
+	return 1
+}
+
+# tap_judge PCAP LOG [EXCEPT]: tshark must read every frame the app captured
+# (the count LOG reports) and find nothing malformed, no bad IP, TCP or UDP
+# checksum and no expert warning or error, except what the tshark filter
+# EXCEPT matches. Port 7777 is decoded as plain data: tshark's heuristics
+# take an echo's random bytes for other protocols and call them malformed.
+# A TCP checksum of 0xffff in the kernel's frames is no fault of the app's:
+# Linux's software checksum (skb_checksum_help) writes 0xffff for a zero
+# sum, which RFC 1624 allows and tshark warns about.
+tap_judge() {
+	local pcap=$1 log=$2 except=${3:-} n captured bad
+	command -v tshark >/dev/null || { echo "tshark is not installed (Debian package tshark): $pcap not checked"; return; }
+	captured=$(sed -n 's/.*captured \([0-9]*\) frames.*/\1/p' "$log")
+	n=$(tshark -r "$pcap" 2>/dev/null | wc -l)
+	[ -n "$captured" ] && [ "$n" = "$captured" ] || fail "tshark reads $n frames of ${pcap##*/}, the app captured '$captured'"
+	bad=$(tshark -r "$pcap" -d tcp.port==7777,data -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE \
+		-o udp.check_checksum:TRUE \
+		-Y "_ws.malformed || (_ws.expert.severity >= warning && !(tcp.checksum.ffff && ip.src == 10.0.0.1)${except:+ && !($except)})" 2>/dev/null)
+	[ -z "$bad" ] || fail "tshark finds problems in ${pcap##*/}: $(head -n 10 <<<"$bad")"
+	echo "tshark: $n frames of ${pcap##*/}, nothing malformed, no bad checksum, no expert warning${except:+ but the excepted}"
+}

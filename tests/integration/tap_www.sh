@@ -14,47 +14,12 @@ command -v curl >/dev/null || skip "curl is not installed (Debian package curl)"
 command -v socat >/dev/null || skip "socat is not installed (Debian package socat)"
 tap_setup synthwww
 
-for app in www echo; do
-	"$SYNTH" build -t unix-tap -o "$out" "$TOP/examples/$app" >"$out/build.log" 2>&1 ||
-		{ cat "$out/build.log"; fail "build $app"; finish; }
-done
+tap_build www echo
 
-# start APP PORT ARGS...: run the app on the tap, wait until it accepts.
-start() {
-	local app=$1 port=$2
-	shift 2
-	# Not through nsx: $! must be the app itself, not a subshell.
-	ip netns exec "$ns" "$out/$app/unix-tap/$app" --net-ip=10.0.0.2/24 --net-addr=0.0.0.0 --net-port="$port" \
-		--net_netif-ifname=tap0 "$@" >"$out/$app.stdout" 2>"$out/$app.stderr" &
-	pid=$!
-	for _ in $(seq 100); do
-		nsx bash -c "exec 3<>/dev/tcp/10.0.0.2/$port" 2>/dev/null && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	fail "$app did not start: $(tail -n 5 "$out/$app.stderr")"
-	stop_pid "$pid"
-	pid=
-	return 1
-}
-
+start() { tap_start "$@"; }
 stop() { tap_stop "$1" "$out/$1.stderr"; }
 
-# judge PCAP LOG [EXCEPT]: tshark must read every frame the app captured and
-# find nothing malformed, no bad checksum and no expert warning (but the
-# EXCEPT filter). Echo's random bytes are decoded as data: tshark's
-# heuristic dissectors take some for EtherCAT or Thrift and call them
-# malformed.
-judge() {
-	local pcap=$1 log=$2 except=${3:-} n captured bad
-	command -v tshark >/dev/null || { echo "tshark is not installed (Debian package tshark): $pcap not checked"; return; }
-	captured=$(sed -n 's/.*captured \([0-9]*\) frames.*/\1/p' "$log")
-	n=$(tshark -r "$pcap" 2>/dev/null | wc -l)
-	[ -n "$captured" ] && [ "$n" = "$captured" ] || fail "tshark reads $n frames of $pcap, the app captured '$captured'"
-	bad=$(tshark -r "$pcap" -d tcp.port==7777,data -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE \
-		-Y "_ws.malformed || (_ws.expert.severity >= warning${except:+ && !($except)})" 2>/dev/null)
-	[ -z "$bad" ] || fail "tshark finds problems in ${pcap##*/}: $(head -n 10 <<<"$bad")"
-}
+judge() { tap_judge "$@"; }
 
 # ---- www ----
 if start www 80 --net_netif-pcap="$out/www.pcap"; then
