@@ -114,6 +114,11 @@ void arp_announce(struct net *n)
 		arp_send(n, ARP_OP_REQUEST, &net_bcast_mac, &zero_mac, n->addr, n->addr);
 }
 
+void arp_probe(struct net *n, uint32_t ip)
+{
+	arp_send(n, ARP_OP_REQUEST, &net_bcast_mac, &zero_mac, ip, 0);
+}
+
 static struct arp_entry *arp_lookup(struct net *n, uint32_t ip)
 {
 	struct arp_entry *h = &n->arp[n->arp_hint];
@@ -196,6 +201,8 @@ void arp_input(struct net *n, const uint8_t *frame, size_t len)
 		n->st.arp_bad++;
 		return;
 	}
+	if (n->dhcp)
+		dhcp_arp_input(n, op, sha, spa, tpa);
 	/* A multicast or broadcast sender address is never a neighbour. */
 	bool sane = !(sha[0] & 1) && memcmp(sha, n->cfg.mac.b, ETH_ALEN) != 0;
 	bool for_us = n->addr != 0 && tpa == n->addr;

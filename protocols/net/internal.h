@@ -80,6 +80,7 @@ static inline bool net_timer_armed(const struct net_timer *t)
 
 struct arp_entry;
 struct ip_reass;
+struct dhcp;
 
 struct net {
 	struct net_config cfg; /* cfg.tun holds the effective values */
@@ -121,6 +122,9 @@ struct net {
 	uint32_t challenge_count;
 	uint32_t port_counter;
 	uint8_t isn_key[16], hash_key[16];
+
+	/* DHCP client, while one runs (dhcp.c) */
+	struct dhcp *dhcp;
 };
 
 /* Refresh n->now from the clock: every entry point calls this once. */
@@ -150,6 +154,9 @@ void arp_input(struct net *n, const uint8_t *frame, size_t len);
  * of the frame (returns 0 when queued, -ENOBUFS when the queue is full). */
 int arp_resolve_and_send(struct net *n, uint32_t nexthop, struct io_vec *iov, unsigned niov);
 void arp_announce(struct net *n);
+/* An RFC 5227 probe: who has ip, asked from 0.0.0.0 (DHCP's check of an
+ * offered address). */
+void arp_probe(struct net *n, uint32_t ip);
 
 /* ---- IPv4 ----------------------------------------------------------------- */
 
@@ -213,6 +220,10 @@ void icmp_error(struct net *n, const uint8_t *ip, size_t iplen, uint8_t type, ui
 /* ---- UDP ------------------------------------------------------------------- */
 
 struct udp_dgram;
+/* A protocol inside the stack (DHCP) takes its datagrams straight from the
+ * input path instead of a queue: data/len is the payload. */
+typedef void (*udp_input_fn)(void *ctx, const struct ip_rx *rx, uint16_t sport, const uint8_t *data,
+                             size_t len);
 struct udp_pcb {
 	struct net *net;
 	struct udp_pcb *next;
@@ -222,10 +233,18 @@ struct udp_pcb {
 	uint32_t qbytes, qcount;
 	net_upcall_fn upcall;
 	void *upcall_ctx;
+	udp_input_fn input;
+	void *input_ctx;
 };
 
 void udp_input(struct net *n, const struct ip_rx *rx);
 void udp_fini(struct net *n);
+void udp_set_input(struct udp_pcb *u, udp_input_fn fn, void *ctx);
+
+/* ---- DHCP ------------------------------------------------------------------ */
+
+/* Every ARP packet received, for the client's address probe. */
+void dhcp_arp_input(struct net *n, uint16_t op, const uint8_t *sha, uint32_t spa, uint32_t tpa);
 
 /* ---- TCP ------------------------------------------------------------------- */
 

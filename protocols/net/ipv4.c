@@ -93,8 +93,15 @@ void ipv4_input(struct net *n, const uint8_t *pkt, size_t len)
 		return;
 	}
 	bool bcast = ipv4_is_bcast(n, dst);
-	/* Without an address yet (DHCP), take unicast to any address. */
+	/* Without an address yet (DHCP), take unicast to any address, but
+	 * only UDP: a DHCP offer may come to the address it offers, while
+	 * nothing else (a ping, a SYN) may be answered from an address we do
+	 * not have. */
 	if (!bcast && n->addr != 0 && dst != n->addr) {
+		n->st.ip_not_us++;
+		return;
+	}
+	if (n->addr == 0 && pkt[9] != IP_PROTO_UDP) {
 		n->st.ip_not_us++;
 		return;
 	}

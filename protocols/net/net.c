@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lib/platform.h"
+#include "protocols/net/dhcp.h"
 #include "protocols/net/internal.h"
 
 /* ---- SipHash-2-4 ---------------------------------------------------------- */
@@ -269,6 +270,7 @@ void net_destroy(struct net *n)
 {
 	if (!n)
 		return;
+	dhcp_stop(n, false);
 	tcp_fini(n);
 	udp_fini(n);
 	reass_fini(n);

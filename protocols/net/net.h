@@ -79,6 +79,8 @@ struct net_stats {
 		tcp_timeouts, tcp_dup_segs, tcp_ooo_segs, tcp_ooo_drops, tcp_challenge_acks,
 		tcp_paws_drops, tcp_syn_drops, tcp_accepts, tcp_connects, tcp_persist_probes,
 		tcp_keep_probes, tcp_syn_evicted, tcp_time_wait_skipped, tcp_orphans_dropped;
+	uint64_t dhcp_in, dhcp_bad, dhcp_ignored, dhcp_out, dhcp_offers, dhcp_acks, dhcp_naks,
+		dhcp_declines, dhcp_lost;
 };
 
 /* Create a stack instance (it takes no action on the link until net_up).

@@ -7,11 +7,18 @@
 #include <limits.h>
 #include <string.h>
 
+#include "lib/fmt.h"
+#include "lib/log.h"
 #include "lib/platform.h"
+#include "protocols/net/dhcp.h"
 #include "protocols/net/net.h"
 #include "protocols/net/stack_tcpip.h"
 #include "protocols/net/tcp.h"
 #include "protocols/net/udp.h"
+
+LOG_SOURCE(dhcp);
+
+#define DHCP_TIMEOUT_DEFAULT (UINT64_C(30) * 1000000000)
 
 enum handle_kind { H_LISTENER, H_FLOW, H_UDP };
 
@@ -186,6 +193,71 @@ static int handle_wait(struct tcpip_handle *h, struct cond *c, uint64_t deadline
 	return rc;
 }
 
+/* ---- DHCP ------------------------------------------------------------------------- */
+
+static void ip_text(uint32_t a, char *buf, size_t size)
+{
+	fmt_snprintf(buf, size, "%u.%u.%u.%u", (unsigned)(a >> 24), (unsigned)(a >> 16 & 255),
+	             (unsigned)(a >> 8 & 255), (unsigned)(a & 255));
+}
+
+static void log_lease(struct stack_tcpip *st, const char *what)
+{
+	struct dhcp_lease l;
+	if (!dhcp_get_lease(st->net, &l))
+		return;
+	char addr[16], gw[16], server[16], dur[24];
+	ip_text(l.addr, addr, sizeof addr);
+	ip_text(l.gateway, gw, sizeof gw);
+	ip_text(l.server, server, sizeof server);
+	if (l.lease_s == UINT32_MAX)
+		fmt_snprintf(dur, sizeof dur, "infinite");
+	else
+		fmt_snprintf(dur, sizeof dur, "%u s", (unsigned)l.lease_s);
+	log_info(dhcp, "%s %s/%u from %s, gateway %s, lease %s", what, addr, (unsigned)l.prefix, server,
+	         l.gateway ? gw : "none", dur);
+}
+
+/* The client's events arrive inside the stack: log and wake waiters. */
+static void dhcp_event(void *ctx, enum dhcp_event ev)
+{
+	struct stack_tcpip *st = ctx;
+	switch (ev) {
+	case DHCP_EV_BOUND:
+		log_lease(st, "bound to");
+		break;
+	case DHCP_EV_RENEWED:
+		log_lease(st, "renewed");
+		break;
+	case DHCP_EV_LOST:
+		log_warn(dhcp, "lease lost (expired or refused): no address until a server gives one");
+		break;
+	case DHCP_EV_DECLINED:
+		log_warn(dhcp, "the offered address is in use (it answered an ARP probe): declined");
+		break;
+	}
+	cond_broadcast(&st->addr_cond);
+}
+
+/* Without an address (DHCP has none yet, or lost it), wait for one until
+ * deadline, and at most dhcp_timeout. */
+static int wait_for_address(struct stack_tcpip *st, uint64_t deadline)
+{
+	if (!st->dhcp || net_addr(st->net) != 0)
+		return 0;
+	uint64_t limit = plat_monotonic_ns() + st->dhcp_timeout;
+	if (deadline > limit)
+		deadline = limit;
+	while (!st->down && net_addr(st->net) == 0) {
+		int rc = cond_wait(&st->addr_cond, deadline);
+		if (rc == -ETIMEDOUT)
+			return -ENETUNREACH; /* no address to connect from */
+		if (rc < 0)
+			return rc;
+	}
+	return st->down ? -ENETDOWN : 0;
+}
+
 /* ---- TCP -------------------------------------------------------------------------- */
 
 static int tcpip_tcp_listen(void *state, const struct ip_endpoint *local, int backlog,
@@ -269,7 +341,10 @@ static int tcpip_tcp_connect(void *state, const struct ip_endpoint *remote, stru
 		return -ENETDOWN;
 	if (!remote)
 		return -EINVAL;
-	int rc = tcp_connect(st->net, remote->addr.v, remote->port, &p);
+	int rc = wait_for_address(st, deadline);
+	if (rc < 0)
+		return rc;
+	rc = tcp_connect(st->net, remote->addr.v, remote->port, &p);
 	rearm(st);
 	if (rc < 0)
 		return rc;
@@ -518,6 +593,37 @@ static const struct stack_ops stack_tcpip_ops = {
 	.udp_local = tcpip_udp_local,
 };
 
+/* Start the client and wait (bounded) for the first lease: an app that
+ * starts listening or connecting has an address to do it with. */
+static int start_dhcp(struct stack_tcpip *st, const struct stack_tcpip_config *cfg)
+{
+	st->dhcp = true;
+	st->dhcp_timeout = cfg->dhcp_timeout ? cfg->dhcp_timeout : DHCP_TIMEOUT_DEFAULT;
+	cond_init(&st->addr_cond);
+	struct dhcp_params p = { .notify = dhcp_event, .notify_ctx = st };
+	int rc = dhcp_start(st->net, &p);
+	if (rc < 0) {
+		log_error(dhcp, "cannot start the DHCP client: error %d", rc);
+		return rc;
+	}
+	rearm(st);
+	uint64_t deadline = plat_monotonic_ns() + st->dhcp_timeout;
+	while (net_addr(st->net) == 0) {
+		rc = cond_wait(&st->addr_cond, deadline);
+		if (rc == -ETIMEDOUT) {
+			const struct net_stats *s = net_get_stats(st->net);
+			log_error(dhcp, "no lease within %u ms (%s; %u messages sent, %u received, %u offers)",
+			          (unsigned)(st->dhcp_timeout / 1000000),
+			          dhcp_state_name(dhcp_get_state(st->net)), (unsigned)s->dhcp_out,
+			          (unsigned)s->dhcp_in, (unsigned)s->dhcp_offers);
+			return rc;
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int stack_tcpip_connect(struct stack *dev, struct stack_tcpip *st, const struct stack_tcpip_config *cfg,
                         struct netif *netif)
 {
@@ -529,8 +635,12 @@ int stack_tcpip_connect(struct stack *dev, struct stack_tcpip *st, const struct 
 	memset(&nc, 0, sizeof nc);
 	nc.mac = info.mac;
 	nc.mtu = info.mtu;
-	nc.ip = cfg->ip;
-	nc.gateway = cfg->gateway;
+	/* With DHCP the stack has no address, and announces none, until a
+	 * lease comes. */
+	if (!cfg->dhcp) {
+		nc.ip = cfg->ip;
+		nc.gateway = cfg->gateway;
+	}
 	nc.clock = tcpip_clock;
 	nc.tx = tcpip_tx;
 	nc.tx_arg = st;
@@ -543,6 +653,14 @@ int stack_tcpip_connect(struct stack *dev, struct stack_tcpip *st, const struct 
 		return -ENOMEM;
 	netif_set_rx(netif, rx_fn, st);
 	net_up(st->net);
+	rc = cfg->dhcp ? start_dhcp(st, cfg) : 0;
+	if (rc < 0) {
+		netif_set_rx(netif, NULL, NULL);
+		timer_cancel(&st->timer);
+		net_destroy(st->net);
+		st->net = NULL;
+		return rc;
+	}
 	rearm(st);
 	dev->ops = &stack_tcpip_ops;
 	dev->state = st;
@@ -554,6 +672,11 @@ void stack_tcpip_disconnect(struct stack_tcpip *st)
 	if (st->down)
 		return;
 	st->down = true;
+	if (st->dhcp) {
+		/* Give the address back while frames can still go out. */
+		dhcp_stop(st->net, true);
+		cond_broadcast(&st->addr_cond);
+	}
 	netif_set_rx(st->netif, NULL, NULL);
 	timer_cancel(&st->timer);
 	/* Handles outlive the stack until the app closes them: cut them off

@@ -20,14 +20,21 @@ struct stack_tcpip {
 	struct timer timer;         /* armed for the stack's next protocol deadline */
 	struct tcpip_handle *live;  /* every open listener, flow and UDP socket */
 	bool down;                  /* disconnected: calls fail with -ENETDOWN */
+	bool dhcp;                  /* the address comes from DHCP */
+	uint64_t dhcp_timeout;
+	struct cond addr_cond;      /* DHCP gained or lost the address */
 };
 
 /* Catalogue parameters. */
 struct stack_tcpip_config {
 	struct ipv4_cidr ip;       /* address/prefix; 0.0.0.0/0 = none */
 	struct ipv4_addr gateway;  /* default route; 0 = none */
+	bool dhcp;                 /* get address, prefix and gateway from DHCP instead */
+	uint64_t dhcp_timeout;     /* how long connect waits for a lease (0: 30 s) */
 };
 
+/* With cfg->dhcp, returns once a lease is bound, or -ETIMEDOUT (logged)
+ * when none came within dhcp_timeout. */
 int stack_tcpip_connect(struct stack *dev, struct stack_tcpip *state,
                         const struct stack_tcpip_config *cfg, struct netif *netif);
 

@@ -78,6 +78,12 @@ void udp_set_upcall(struct udp_pcb *u, net_upcall_fn fn, void *ctx)
 	u->upcall_ctx = ctx;
 }
 
+void udp_set_input(struct udp_pcb *u, udp_input_fn fn, void *ctx)
+{
+	u->input = fn;
+	u->input_ctx = ctx;
+}
+
 static void udp_free(struct udp_pcb *u)
 {
 	while (u->head) {
@@ -141,6 +147,10 @@ void udp_input(struct net *n, const struct ip_rx *rx)
 		return;
 	}
 	uint32_t len = ulen - UDP_HLEN;
+	if (u->input) {
+		u->input(u->input_ctx, rx, buf_load_be16(h), h + UDP_HLEN, len);
+		return;
+	}
 	if (u->qbytes + len > n->cfg.tun.udp_rcvq) {
 		n->st.udp_queue_drops++;
 		return;
