@@ -108,6 +108,7 @@ int fat__commit(struct fat_volume *v)
 
 void fat__cache_drop_all(struct fat_volume *v)
 {
+	fat__hint_forget(v);
 	for (unsigned i = 0; i < FAT_CACHE_SECTORS; i++)
 		v->slots[i].state = 0;
 }

@@ -1,11 +1,99 @@
 /* Folders: walking entries with their long names, path resolution (with
  * cycle detection), adding entries (short-name tails, long-name runs,
- * growing the folder) and removing them; FAT dates and times. */
+ * growing the folder) and removing them; FAT dates and times.
+ *
+ * Finding a name, or a place for a new one, means reading the folder;
+ * creating n entries one after another would read it n times. The folder
+ * hint (struct fat_dir_hint) avoids that for the folder last searched in
+ * vain: a Bloom filter of its names answers "certainly not there" without
+ * reading it, and new entries go after its last used one. Anything that
+ * could make the hint wrong (a removed entry, a freed chain, a dropped
+ * cache) forgets it, and a "maybe there" from the filter falls back to
+ * reading the folder, so the hint changes speed, never results. */
 #include "protocols/fat/fat_int.h"
 
 #define LFN_MAX_UNITS (20 * LFN_CHARS)
 /* How many ancestors a lookup remembers to detect folder cycles. */
 #define LOOKUP_DEPTH 64
+
+/* ---- the folder hint ---- */
+
+/* Names hash case-folded, as lookups compare them; raw 8.3 names (for
+ * the short-name clash checks) hash with another seed. */
+static uint32_t hash_name(const uint16_t *u, size_t n)
+{
+	uint32_t h = 0x811C9DC5u;
+	for (size_t i = 0; i < n; i++) {
+		uint16_t c = fat__upcase(u[i]);
+		h = (h ^ (c & 0xFF)) * 0x01000193u;
+		h = (h ^ (c >> 8)) * 0x01000193u;
+	}
+	return h;
+}
+
+static uint32_t hash_short(const uint8_t *sn)
+{
+	uint32_t h = 0x9747B28Cu;
+	for (int i = 0; i < 11; i++)
+		h = (h ^ sn[i]) * 0x01000193u;
+	return h;
+}
+
+/* Three bits per key, from two hashes (the second derived by mixing). */
+#define FILTER_PROBES 3
+
+static uint32_t probe(uint32_t h, int i)
+{
+	uint32_t h2 = ((h >> 15) ^ (h * 0x2C1B3C6Du)) | 1;
+	return (h + (uint32_t)i * h2) & (FAT_DIR_FILTER_BITS - 1);
+}
+
+static void filter_add(struct fat_dir_hint *hint, uint32_t h)
+{
+	for (int i = 0; i < FILTER_PROBES; i++) {
+		uint32_t b = probe(h, i);
+		hint->filter[b >> 3] |= (uint8_t)(1u << (b & 7));
+	}
+}
+
+static bool filter_may_hold(const struct fat_dir_hint *hint, uint32_t h)
+{
+	for (int i = 0; i < FILTER_PROBES; i++) {
+		uint32_t b = probe(h, i);
+		if (!(hint->filter[b >> 3] & (1u << (b & 7))))
+			return false;
+	}
+	return true;
+}
+
+/* Every name a lookup could match for one entry, and its raw 8.3 name. */
+static void filter_add_entry(struct fat_dir_hint *hint, const uint8_t *de, const uint16_t *lname, size_t ln)
+{
+	uint16_t sname[12];
+	size_t sn = fat__short_to_ucs2(de, sname);
+	if (ln > 0)
+		filter_add(hint, hash_name(lname, ln));
+	filter_add(hint, hash_name(sname, sn));
+	filter_add(hint, hash_short(de));
+}
+
+void fat__hint_forget(struct fat_volume *v)
+{
+	v->hint.valid = false;
+}
+
+void fat__hint_forget_dir(struct fat_volume *v, uint32_t dir)
+{
+	if (v->hint.dir == dir)
+		v->hint.valid = false;
+}
+
+static bool hinted(const struct fat_volume *v, uint32_t dir)
+{
+	return v->hint.valid && v->hint.dir == dir;
+}
+
+static int build_hint(struct fat_volume *v, uint32_t dir);
 
 static uint32_t root_id(const struct fat_volume *v)
 {
@@ -136,7 +224,11 @@ int fat__dir_entry_sector(struct fat_volume *v, uint32_t dir, uint32_t index,
 {
 	struct fat_dir d;
 	dir_init(v, &d, dir);
-	if (dir != 0) {
+	uint32_t per = v->cluster_size / DIRENT_SIZE;
+	if (dir != 0 && hinted(v, dir) && index < v->hint.capacity && index >= v->hint.capacity - per) {
+		/* The hinted folder's last cluster, where new entries go. */
+		d.cluster = v->hint.last_cluster;
+	} else if (dir != 0) {
 		uint32_t hops = (uint32_t)(((uint64_t)index * DIRENT_SIZE) >> (v->sector_shift + v->cluster_shift));
 		if (hops >= v->dir_max_clusters)
 			return -EUCLEAN;
@@ -160,13 +252,21 @@ int fat__dir_find(struct fat_volume *v, uint32_t dir, const uint16_t *name, size
 	struct fat_dir d;
 	uint16_t lname[LFN_MAX_UNITS], sname[12];
 	size_t ln;
+	bool hint = hinted(v, dir);
+	if (hint && !filter_may_hold(&v->hint, hash_name(name, n)))
+		return -ENOENT;
 	dir_init(v, &d, dir);
 	for (;;) {
 		int rc = fat__dir_next(&d, found, lname, &ln);
 		if (rc < 0)
 			return rc;
-		if (rc == 0)
+		if (rc == 0) {
+			/* A miss usually comes before a create: remember this
+			 * folder (an error here only leaves it unremembered). */
+			if (!hint)
+				build_hint(v, dir);
 			return -ENOENT;
+		}
 		if (ln > 0 && fat__ucs2_eq(lname, ln, name, n))
 			return 0;
 		size_t sn = fat__short_to_ucs2(found->de, sname);
@@ -302,6 +402,51 @@ int fat__lookup_parent(struct fat_volume *v, const char *path, uint32_t *parent,
 	return resolve(v, path, true, &f, parent, last, last_len);
 }
 
+/* Read folder dir once into the hint: its names into the filter, where
+ * its entries end, and how long its chain is. */
+static int build_hint(struct fat_volume *v, uint32_t dir)
+{
+	struct fat_dir_hint *h = &v->hint;
+	struct fat_dir d;
+	struct fat_found f;
+	uint16_t lname[LFN_MAX_UNITS];
+	size_t ln;
+	int rc;
+	h->valid = false;
+	memset(h->filter, 0, sizeof(h->filter));
+	dir_init(v, &d, dir);
+	while ((rc = fat__dir_next(&d, &f, lname, &ln)) > 0)
+		filter_add_entry(h, f.de, lname, ln);
+	if (rc < 0)
+		return rc;
+	h->dir = dir;
+	h->end = d.index;
+	if (dir == 0) {
+		h->capacity = (v->root_sectors << v->sector_shift) / DIRENT_SIZE;
+		h->last_cluster = 0;
+	} else {
+		/* The listing stops at the first never-used entry; clusters
+		 * after the one holding it are free room too. */
+		uint32_t c = d.cluster, clusters = d.hops + 1;
+		for (;;) {
+			int64_t nx = fat__next(v, c);
+			if (nx < 0)
+				return (int)nx;
+			if (nx == FAT_EOC)
+				break;
+			if (++clusters > v->dir_max_clusters)
+				return -EUCLEAN;
+			c = (uint32_t)nx;
+		}
+		h->capacity = clusters * (v->cluster_size / DIRENT_SIZE);
+		h->last_cluster = c;
+	}
+	if (h->end > h->capacity)
+		return -EUCLEAN;
+	h->valid = true;
+	return 0;
+}
+
 int fat__dir_nonempty(struct fat_volume *v, uint32_t dir)
 {
 	struct fat_dir d;
@@ -406,6 +551,26 @@ static int short_exists(struct fat_volume *v, uint32_t dir, const uint8_t *sn)
 	return rc < 0 ? rc : s.exact;
 }
 
+/* Candidate k of the hashed short names for very many similar long
+ * names: the basis shortened to two characters and four hex digits of a
+ * hash of the long name, then "~1", as Windows does. */
+static void hashed_short(const uint8_t *sn, const uint16_t *name, size_t n, uint32_t k, uint8_t *cand)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	uint32_t h = 0x811C9DC5u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ name[i]) * 0x01000193u;
+	uint32_t x = (h + k * 0x9E3779B9u) & 0xFFFF;
+	memcpy(cand, sn, 11);
+	if (cand[1] == ' ')
+		cand[1] = '_';
+	for (int i = 0; i < 4; i++)
+		cand[2 + i] = (uint8_t)hex[(x >> (12 - 4 * i)) & 0xF];
+	cand[6] = ' ';
+	cand[7] = ' ';
+	fat__short_tail(cand, 1);
+}
+
 static int pick_short_name(struct fat_volume *v, uint32_t dir, const uint16_t *name, size_t n,
 			   uint8_t *sn, const struct scan *s)
 {
@@ -416,22 +581,10 @@ static int pick_short_name(struct fat_volume *v, uint32_t dir, const uint16_t *n
 		}
 	}
 	/* Very many similar names: shorten the basis with a hash of the long
-	 * name, as Windows does, and probe. */
-	uint32_t h = 0x811C9DC5u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ name[i]) * 0x01000193u;
+	 * name and probe. */
 	for (uint32_t k = 0; k < 64; k++) {
-		static const char hex[] = "0123456789ABCDEF";
-		uint32_t x = (h + k * 0x9E3779B9u) & 0xFFFF;
 		uint8_t cand[11];
-		memcpy(cand, sn, 11);
-		if (cand[1] == ' ')
-			cand[1] = '_';
-		for (int i = 0; i < 4; i++)
-			cand[2 + i] = (uint8_t)hex[(x >> (12 - 4 * i)) & 0xF];
-		cand[6] = ' ';
-		cand[7] = ' ';
-		fat__short_tail(cand, 1);
+		hashed_short(sn, name, n, k, cand);
 		int rc = short_exists(v, dir, cand);
 		if (rc < 0)
 			return rc;
@@ -463,13 +616,66 @@ static int write_entry(struct fat_volume *v, uint32_t dir, uint32_t index, const
 	return 0;
 }
 
-int fat__dir_add(struct fat_volume *v, uint32_t dir, const uint16_t *name, size_t n,
-		 uint8_t de[DIRENT_SIZE], struct fat_loc *loc)
+/* Place `need` entries in the hinted folder dir without reading it:
+ * after its last used entry, growing its chain when that is full. The
+ * short name sn gets a tail the filter says is free. Returns 0 with
+ * *start, 1 when the filter cannot rule a clash out (or the room is only
+ * in holes) and the folder must be read, or an error. */
+static int place_hinted(struct fat_volume *v, uint32_t dir, const uint16_t *name, size_t n, int kind,
+			uint8_t *sn, uint32_t need, uint32_t *start)
 {
-	uint8_t sn[11], ntres;
-	int kind = fat__short_basis(name, n, sn, &ntres);
-	bool lfn = kind != 0;
-	uint32_t need = lfn ? (uint32_t)((n + LFN_CHARS - 1) / LFN_CHARS) + 1 : 1;
+	struct fat_dir_hint *h = &v->hint;
+	if (kind != 2) {
+		if (filter_may_hold(h, hash_short(sn)))
+			return 1;
+	} else {
+		/* The first free of ~1 to ~32, then hashed names (as the
+		 * scanning path does after ~1023). */
+		uint8_t cand[11];
+		uint32_t k = 1;
+		for (; k <= 32 + 64; k++) {
+			if (k <= 32) {
+				memcpy(cand, sn, 11);
+				fat__short_tail(cand, k);
+			} else {
+				hashed_short(sn, name, n, k - 33, cand);
+			}
+			if (!filter_may_hold(h, hash_short(cand)))
+				break;
+		}
+		if (k > 32 + 64)
+			return 1;
+		memcpy(sn, cand, 11);
+	}
+	if (h->end + need > DIR_MAX_ENTRIES)
+		return 1;
+	if (h->end + need > h->capacity) {
+		if (dir == 0)
+			return 1; /* the FAT12/16 root cannot grow; it may have holes */
+		uint32_t per = v->cluster_size / DIRENT_SIZE;
+		uint32_t more = (h->end + need - h->capacity + per - 1) / per, first;
+		int rc = fat__alloc(v, h->last_cluster, more, true, &first);
+		if (rc < 0)
+			return rc;
+		uint32_t last = first;
+		for (uint32_t i = 1; i < more; i++) {
+			int64_t nx = fat__next(v, last);
+			if (nx < 0 || nx == FAT_EOC)
+				return nx < 0 ? (int)nx : -EUCLEAN;
+			last = (uint32_t)nx;
+		}
+		h->capacity += more * per;
+		h->last_cluster = last;
+	}
+	*start = h->end;
+	return 0;
+}
+
+/* Read the folder to place `need` entries: in the first run of free
+ * ones, else at its end, growing it. */
+static int place_scanned(struct fat_volume *v, uint32_t dir, const uint16_t *name, size_t n, int kind,
+			 uint8_t *sn, uint32_t need, uint32_t *start)
+{
 	struct scan s;
 	int rc = scan_dir(v, dir, sn, need, &s);
 	if (rc < 0)
@@ -481,18 +687,37 @@ int fat__dir_add(struct fat_volume *v, uint32_t dir, const uint16_t *name, size_
 	if ((kind == 2 || (kind == 1 && s.exact)) &&
 	    (rc = pick_short_name(v, dir, name, n, sn, &s)) < 0)
 		return rc;
-	uint32_t start = s.found_run ? s.run_start : s.run_len > 0 ? s.run_start : s.end_index;
-	if (start + need > DIR_MAX_ENTRIES)
+	*start = s.found_run ? s.run_start : s.run_len > 0 ? s.run_start : s.end_index;
+	if (*start + need > DIR_MAX_ENTRIES)
 		return -ENOSPC;
 	if (!s.found_run) {
 		/* Grow the folder: zeroed clusters appended to its chain. */
 		if (dir == 0)
 			return -ENOSPC; /* the FAT12/16 root has a fixed size */
 		uint32_t per = v->cluster_size / DIRENT_SIZE;
-		uint32_t have = s.end_index - start;
+		uint32_t have = s.end_index - *start;
 		uint32_t more = (need - have + per - 1) / per, first;
 		if ((rc = fat__alloc(v, s.last_cluster, more, true, &first)) < 0)
 			return rc;
+		fat__hint_forget_dir(v, dir); /* its chain grew behind the hint */
+	}
+	return 0;
+}
+
+int fat__dir_add(struct fat_volume *v, uint32_t dir, const uint16_t *name, size_t n,
+		 uint8_t de[DIRENT_SIZE], struct fat_loc *loc)
+{
+	uint8_t sn[11], ntres;
+	int kind = fat__short_basis(name, n, sn, &ntres);
+	bool lfn = kind != 0;
+	uint32_t need = lfn ? (uint32_t)((n + LFN_CHARS - 1) / LFN_CHARS) + 1 : 1;
+	uint32_t start = 0;
+	int rc = hinted(v, dir) ? place_hinted(v, dir, name, n, kind, sn, need, &start) : 1;
+	if (rc == 1)
+		rc = place_scanned(v, dir, name, n, kind, sn, need, &start);
+	if (rc < 0) {
+		fat__hint_forget_dir(v, dir);
+		return rc;
 	}
 	memcpy(de, sn, 11);
 	de[DE_NTRES] = lfn ? 0 : ntres;
@@ -510,16 +735,28 @@ int fat__dir_add(struct fat_volume *v, uint32_t dir, const uint16_t *name, size_
 			put16(le + lfn_pos[i], c);
 		}
 		if ((rc = write_entry(v, dir, start + k, le, NULL, NULL)) < 0)
-			return rc;
+			break;
 	}
 	loc->dir_cluster = dir;
 	loc->first_index = start;
 	loc->index = start + need - 1;
-	return write_entry(v, dir, loc->index, de, &loc->sector, &loc->offset);
+	if (rc == 0)
+		rc = write_entry(v, dir, loc->index, de, &loc->sector, &loc->offset);
+	if (rc < 0) {
+		fat__hint_forget_dir(v, dir);
+		return rc;
+	}
+	if (hinted(v, dir)) {
+		if (loc->index + 1 > v->hint.end)
+			v->hint.end = loc->index + 1;
+		filter_add_entry(&v->hint, de, name, lfn ? n : 0);
+	}
+	return 0;
 }
 
 int fat__dir_remove(struct fat_volume *v, const struct fat_loc *loc)
 {
+	fat__hint_forget_dir(v, loc->dir_cluster);
 	for (uint32_t i = loc->first_index; i <= loc->index; i++) {
 		uint32_t sector;
 		uint16_t off;
@@ -561,7 +798,12 @@ static void date_from_days(int64_t z, int64_t *y, int *m, int *d)
 
 void fat__now(struct fat_volume *v, uint16_t *date, uint16_t *time, uint8_t *tenth)
 {
-	int64_t ns = v->clock != NULL ? v->clock(v->clock_arg) : 0;
+	fat__now_from(v->clock, v->clock_arg, date, time, tenth);
+}
+
+void fat__now_from(fat_clock_fn clock, void *arg, uint16_t *date, uint16_t *time, uint8_t *tenth)
+{
+	int64_t ns = clock != NULL ? clock(arg) : 0;
 	int64_t s = ns / 1000000000;
 	int64_t days = s / 86400, rem = s % 86400;
 	int64_t y;

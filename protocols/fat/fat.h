@@ -21,11 +21,19 @@
 #include "devices/block.h"
 
 /* Sector cache: slots of up to the largest FAT sector size. 8 slots of
- * 4 KiB bound a volume's memory at about 33 KiB whatever its size. */
+ * 4 KiB and the folder hint's filter bound a volume's memory at about
+ * 65 KiB whatever its size. */
 #ifndef FAT_CACHE_SECTORS
 #define FAT_CACHE_SECTORS 8
 #endif
 #define FAT_MAX_SECTOR 4096
+
+/* Bits of the name filter that lets creating entries in a folder skip
+ * rescanning it (struct fat_dir_hint); a power of two. 2^18 bits (32 KiB)
+ * keep false positives under 1% up to some 20,000 names per folder. */
+#ifndef FAT_DIR_FILTER_BITS
+#define FAT_DIR_FILTER_BITS (1u << 18)
+#endif
 
 /* A long name is at most 255 UTF-16 units, so at most 765 UTF-8 bytes. */
 #define FAT_NAME_MAX 768
@@ -97,6 +105,21 @@ struct fat_cache_slot {
 	uint8_t kind;      /* FAT table or other metadata */
 };
 
+/* What the library remembers of the last folder it scanned in full for a
+ * name it did not find (internal; dir.c): a Bloom filter of the names in
+ * it, and where its used entries end, so that creating one entry after
+ * another neither rescans the folder for each name nor searches it for
+ * free slots. Kept up to date by every entry added there, and forgotten
+ * when an entry there is removed, its chain freed or the cache dropped. */
+struct fat_dir_hint {
+	bool valid;
+	uint32_t dir;             /* first cluster of the folder (0: the FAT12/16 root) */
+	uint32_t end;             /* index of its first never-used entry */
+	uint32_t capacity;        /* entries its chain holds */
+	uint32_t last_cluster;    /* last cluster of that chain (0 for the fixed root) */
+	uint8_t filter[FAT_DIR_FILTER_BITS / 8];
+};
+
 struct fat_file;
 
 /* A mounted volume. Fields are private; the struct is complete so that a
@@ -138,6 +161,7 @@ struct fat_volume {
 	void *clock_arg;
 	struct fat_file *open_files;
 	uint32_t stamp;
+	struct fat_dir_hint hint;
 	struct fat_cache_slot slots[FAT_CACHE_SECTORS];
 	uint8_t cache[FAT_CACHE_SECTORS][FAT_MAX_SECTOR] __attribute__((aligned(64)));
 };
@@ -223,10 +247,11 @@ int fat_rename(struct fat_volume *v, const char *from, const char *to);
 int fat_dir_open(struct fat_volume *v, struct fat_dir *d, const char *path);
 int fat_dir_read(struct fat_dir *d, struct fat_dirent *e);
 
-/* Every entry of a folder in bytewise name order (what kv and fs list).
- * Memory does not grow with the folder: each entry costs a pass over
- * it, so this suits folders of hundreds of entries, not 10,000. Returns
- * 0, the first non-zero value fn returned, or an error. */
+/* Every entry of a folder in bytewise name order. Memory does not grow
+ * with the folder: each entry costs a pass over it, so this suits
+ * folders of hundreds of entries, not 10,000 (the kv and fs devices read
+ * a folder once with fat_dir_read and sort it in memory instead).
+ * Returns 0, the first non-zero value fn returned, or an error. */
 typedef int (*fat_list_fn)(void *arg, const struct fat_dirent *e);
 int fat_list(struct fat_volume *v, const char *path, fat_list_fn fn, void *arg);
 

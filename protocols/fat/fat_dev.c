@@ -27,6 +27,97 @@ static void unlock(struct cond *idle, bool *busy)
 	cond_signal(idle);
 }
 
+/* ---------------------------------------------------------------- listing */
+
+/* A folder's entries read in one pass and sorted by name, which is what
+ * kv and fs list. The library's own fat_list needs no memory but a pass
+ * over the folder per entry; a device may allocate, and this makes a
+ * listing O(n log n). Only when memory runs out does it fall back. */
+struct listed {
+	struct fat_stat st;
+	char name[];
+};
+
+struct listing {
+	struct listed **v;
+	size_t n;
+};
+
+static void listing_free(struct listing *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		plat_free(l->v[i]);
+	plat_free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* Bottom-up merge sort of the entry pointers by name (stable; the
+ * library offers no allocation-free qsort to freestanding code). */
+static int listing_sort(struct listing *l)
+{
+	size_t n = l->n;
+	if (n < 2)
+		return 0;
+	struct listed **a = l->v, **b = plat_alloc(n * sizeof(*b));
+	if (b == NULL)
+		return -ENOMEM;
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, k = lo;
+			while (i < mid && j < hi)
+				b[k++] = strcmp(a[i]->name, a[j]->name) <= 0 ? a[i++] : a[j++];
+			while (i < mid)
+				b[k++] = a[i++];
+			while (j < hi)
+				b[k++] = a[j++];
+		}
+		struct listed **t = a;
+		a = b;
+		b = t;
+	}
+	l->v = a;
+	plat_free(b);
+	return 0;
+}
+
+static int listing_read(struct fat_volume *v, const char *path, struct listing *l)
+{
+	struct fat_dir d;
+	struct fat_dirent e;
+	size_t cap = 0;
+	int rc = fat_dir_open(v, &d, path);
+	memset(l, 0, sizeof(*l));
+	while (rc == 0 && (rc = fat_dir_read(&d, &e)) > 0) {
+		if (l->n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct listed **nv = plat_realloc(l->v, ncap * sizeof(*nv));
+			if (nv == NULL) {
+				rc = -ENOMEM;
+				break;
+			}
+			l->v = nv;
+			cap = ncap;
+		}
+		size_t len = strlen(e.name);
+		struct listed *x = plat_alloc(sizeof(*x) + len + 1);
+		if (x == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		x->st = e.st;
+		memcpy(x->name, e.name, len + 1);
+		l->v[l->n++] = x;
+		rc = 0;
+	}
+	if (rc == 0)
+		rc = listing_sort(l);
+	if (rc < 0)
+		listing_free(l);
+	return rc;
+}
+
 /* kv paths come with a length; the library wants a C string. */
 static int cpath(char *out, const char *path, size_t len)
 {
@@ -119,10 +210,26 @@ static int kvf_list(void *state, const char *dir, size_t len, kv_list_fn fn, voi
 	int rc = cpath(p, dir, len);
 	if (rc < 0)
 		return rc;
-	struct kv_list_ctx c = { fn, arg, k };
+	struct listing l;
 	lock(&k->idle, &k->busy);
-	rc = fat_list(&k->vol, p, kv_each, &c);
+	rc = listing_read(&k->vol, p, &l);
+	if (rc == -ENOMEM) {
+		struct kv_list_ctx c = { fn, arg, k };
+		rc = fat_list(&k->vol, p, kv_each, &c);
+		unlock(&k->idle, &k->busy);
+		return rc;
+	}
 	unlock(&k->idle, &k->busy);
+	/* The callbacks run unlocked: they may call back into the device. */
+	for (size_t i = 0; rc == 0 && i < l.n; i++) {
+		struct kv_file entry = {
+			.size = l.v[i]->st.size,
+			.mtime_ns = l.v[i]->st.mtime_ns,
+			.flags = l.v[i]->st.is_dir ? KV_DIR : 0,
+		};
+		rc = fn(arg, l.v[i]->name, &entry);
+	}
+	listing_free(&l);
 	return rc;
 }
 
@@ -295,8 +402,19 @@ static int fs_each(void *arg, const struct fat_dirent *e)
 static int fsf_list(void *state, const char *dir, fs_list_fn fn, void *arg)
 {
 	struct fs_fat *k = state;
-	struct fs_list_ctx c = { fn, arg, k };
-	return FS_LOCKED(k, fat_list(&k->vol, dir, fs_each, &c));
+	struct listing l;
+	int rc = FS_LOCKED(k, listing_read(&k->vol, dir, &l));
+	if (rc == -ENOMEM) {
+		struct fs_list_ctx c = { fn, arg, k };
+		return FS_LOCKED(k, fat_list(&k->vol, dir, fs_each, &c));
+	}
+	for (size_t i = 0; rc == 0 && i < l.n; i++) {
+		struct fs_stat st;
+		to_fs_stat(&l.v[i]->st, &st);
+		rc = fn(arg, l.v[i]->name, &st);
+	}
+	listing_free(&l);
+	return rc;
 }
 
 static const struct fs_ops fs_fat_ops = {

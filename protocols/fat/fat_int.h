@@ -177,10 +177,15 @@ int fat__dir_add(struct fat_volume *v, uint32_t dir, const uint16_t *name, size_
 		 uint8_t de[DIRENT_SIZE], struct fat_loc *loc);
 /* Mark the entries of loc deleted. */
 int fat__dir_remove(struct fat_volume *v, const struct fat_loc *loc);
+/* Forget the folder hint (all of it, or only when it describes the
+ * folder starting at cluster dir). */
+void fat__hint_forget(struct fat_volume *v);
+void fat__hint_forget_dir(struct fat_volume *v, uint32_t dir);
 /* Whether a folder holds anything but "." and "..": 0 empty, 1 not. */
 int fat__dir_nonempty(struct fat_volume *v, uint32_t dir);
 /* FAT date and time from the clock. */
 void fat__now(struct fat_volume *v, uint16_t *date, uint16_t *time, uint8_t *tenth);
+void fat__now_from(fat_clock_fn clock, void *arg, uint16_t *date, uint16_t *time, uint8_t *tenth);
 int64_t fat__to_ns(uint16_t date, uint16_t time, uint8_t tenth);
 void fat__fill_stat(const uint8_t *de, struct fat_stat *st);
 

@@ -242,10 +242,9 @@ int fat_format(struct block *dev, const struct fat_format_opts *opts)
 		memset(sec, 0, ss);
 		memcpy(sec, label, 11);
 		sec[DE_ATTR] = FAT_ATTR_VOLUME_ID;
-		struct fat_volume tmp = { .clock = opts->clock, .clock_arg = opts->clock_arg };
 		uint16_t date, time;
 		uint8_t tenth;
-		fat__now(&tmp, &date, &time, &tenth);
+		fat__now_from(opts->clock, opts->clock_arg, &date, &time, &tenth);
 		put16(sec + DE_MTIME, time);
 		put16(sec + DE_MDATE, date);
 		uint32_t at = g.type == FAT_TYPE_32 ? data : g.reserved + nfats * g.fat_sectors;

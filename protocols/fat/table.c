@@ -177,6 +177,7 @@ undo:
 
 int fat__free_chain(struct fat_volume *v, uint32_t c)
 {
+	fat__hint_forget_dir(v, c); /* a folder's clusters may soon hold another */
 	for (uint32_t steps = 0; cluster_valid(v, c) && steps < v->clusters; steps++) {
 		uint32_t e;
 		int rc = fat__get_entry(v, c, &e);

@@ -85,6 +85,24 @@ for fat in 12 16 32; do
 	fsck.fat -n "$w" >/dev/null 2>&1 || fail "FAT$fat: fsck.fat -n after reading"
 done
 
+# A crowded folder written by fattool (entries added one after another
+# without rereading the folder): mcopy reads it back, fsck.fat is clean.
+mkdir "$tmp/crowd"
+for i in $(seq 1 400); do
+	printf '%d' $i >"$tmp/crowd/similar long name $i.txt"
+	printf '%d' $i >"$tmp/crowd/f$i.txt"
+	printf '%d' $i >"$tmp/crowd/MiX$i.Txt"
+done
+img=$tmp/crowd.img
+truncate -s 64M "$img"
+mkfs.fat -F 32 "$img" >/dev/null
+ft "$img" "cp -r host:crowd /crowd" >"$tmp/log" 2>&1 || { fail "crowded folder: fattool cp"; cat "$tmp/log"; }
+rm -rf "$tmp/crowd.out"
+mkdir "$tmp/crowd.out"
+mcopy -s -n -i "$img" ::/crowd "$tmp/crowd.out/" || fail "crowded folder: mcopy out"
+diff -r "$tmp/crowd" "$tmp/crowd.out/crowd" >/dev/null || fail "crowded folder: mtools reads another tree"
+fsck.fat -n "$img" >"$tmp/fsck" 2>&1 || { fail "crowded folder: fsck.fat -n"; head "$tmp/fsck"; }
+
 # The command line: help, quoting, errors and exit statuses.
 img=$tmp/m16.img
 "$F" --image-path="$img" --cmd=help >"$tmp/help" || fail "--cmd=help"

@@ -345,6 +345,91 @@ static void many_similar(void)
 	CHECK_EQ_INT(fat_unmount(&vol), 0);
 }
 
+/* Name for entry i of the crowded folder: plain 8.3, lossy long (a ~N
+ * tail), and mixed-case 8.3 (kept as a long name) in turn. */
+static void crowd_name(char *out, size_t cap, int i)
+{
+	switch (i % 3) {
+	case 0: snprintf(out, cap, "big/file%04d.txt", i); break;
+	case 1: snprintf(out, cap, "big/A long name %04d.data", i); break;
+	default: snprintf(out, cap, "big/MiX%05d.Txt", i); break;
+	}
+}
+
+/* Thousands of entries made one after another in one folder (the path
+ * that skips rereading it, through the folder hint), mixed with lookups
+ * in other case, clashes that must still be refused, creates elsewhere,
+ * deletions and re-creations in the holes; after a remount every name is
+ * there, exactly once, with distinct short names. */
+static void crowded(enum fat_type type, uint64_t bytes)
+{
+	fprintf(stderr, "-- crowded folder, FAT%d\n", type);
+	new_disk(bytes);
+	struct fat_format_opts o = { .type = type };
+	CHECK_EQ_INT(fat_format(&dev, &o), 0);
+	mount();
+	CHECK_EQ_INT(fat_mkdir(&vol, "big"), 0);
+	CHECK_EQ_INT(fat_mkdir(&vol, "other"), 0);
+	enum { N = 2400 };
+	static bool gone[N];
+	char name[64], other[64];
+	struct fat_file f;
+	struct fat_stat st;
+	for (int i = 0; i < N; i++) {
+		crowd_name(name, sizeof(name), i);
+		write_file(name, (const uint8_t *)name, strlen(name));
+		if (i % 500 == 250) {
+			/* Other case: the same entry, found; a clash, refused. */
+			CHECK_EQ_INT(fat_stat(&vol, "BIG/FILE0000.TXT", &st), 0);
+			CHECK_EQ_INT(fat_open(&vol, &f, "big/a LONG name 0001.DATA", FAT_O_WRITE | FAT_O_CREATE | FAT_O_EXCL),
+				     -EEXIST);
+			CHECK_EQ_INT(fat_mkdir(&vol, "big/mix00002.txt"), -EEXIST);
+			/* Elsewhere, then back. */
+			snprintf(other, sizeof(other), "other/x%d", i);
+			write_file(other, (const uint8_t *)"x", 1);
+		}
+	}
+	for (int i = 0; i < N; i += 7) {
+		crowd_name(name, sizeof(name), i);
+		CHECK_EQ_INT(fat_unlink(&vol, name), 0);
+		gone[i] = true;
+	}
+	for (int i = 0; i < N; i += 14) {
+		crowd_name(name, sizeof(name), i);
+		write_file(name, (const uint8_t *)name, strlen(name));
+		gone[i] = false;
+	}
+	remount();
+	for (int i = 0; i < N; i++) {
+		crowd_name(name, sizeof(name), i);
+		if (gone[i])
+			CHECK_EQ_INT(fat_stat(&vol, name, &st), -ENOENT);
+		else
+			check_file(name, (const uint8_t *)name, strlen(name));
+	}
+	static char shorts[N][13];
+	static char *sp[N];
+	struct fat_dir d;
+	struct fat_dirent e;
+	int n = 0, want = 0;
+	for (int i = 0; i < N; i++)
+		want += !gone[i];
+	CHECK_EQ_INT(fat_dir_open(&vol, &d, "big"), 0);
+	while (fat_dir_read(&d, &e) > 0 && n < N) {
+		memcpy(shorts[n], e.short_name, 13);
+		sp[n] = shorts[n];
+		n++;
+	}
+	CHECK_EQ_INT(n, want);
+	qsort(sp, (size_t)n, sizeof(sp[0]), cmp_str);
+	int dups = 0;
+	for (int i = 1; i < n; i++)
+		dups += !strcmp(sp[i - 1], sp[i]);
+	CHECK_EQ_INT(dups, 0);
+	CHECK_EQ_INT(recount_free(), free_clusters());
+	CHECK_EQ_INT(fat_unmount(&vol), 0);
+}
+
 /* The FAT12/16 root folder has a fixed size; FAT32's grows. */
 static void root_full(enum fat_type type)
 {
@@ -423,6 +508,8 @@ int main(void)
 	root_full(FAT_TYPE_16);
 	root_full(FAT_TYPE_32);
 	many_similar();
+	crowded(FAT_TYPE_16, 32u << 20);
+	crowded(FAT_TYPE_32, 64u << 20);
 	free(disk);
 	return check_report();
 }

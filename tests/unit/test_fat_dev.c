@@ -200,9 +200,77 @@ static void test_block_file(void)
 	CHECK_EQ_INT(block_file_connect(&dev, &bf, &cfg), -ENOTBLK);
 }
 
+/* Names seen by a listing, in order, for comparison with fat_list. */
+struct order {
+	char v[700][32];
+	int n;
+	bool sorted;
+};
+
+static int order_fs(void *arg, const char *name, const struct fs_stat *st)
+{
+	struct order *o = arg;
+	(void)st;
+	if (o->n > 0 && strcmp(o->v[o->n - 1], name) >= 0)
+		o->sorted = false;
+	if (o->n < 700)
+		snprintf(o->v[o->n++], sizeof(o->v[0]), "%s", name);
+	return 0;
+}
+
+static int order_fat(void *arg, const struct fat_dirent *e)
+{
+	struct order *o = arg;
+	if (o->n < 700 && strlen(e->name) < sizeof(o->v[0]))
+		memcpy(o->v[o->n++], e->name, strlen(e->name) + 1);
+	return 0;
+}
+
+/* A listing of hundreds of entries made in a scrambled order comes out
+ * sorted and equal to the library's own (allocation-free) fat_list. */
+static void test_big_listing(void)
+{
+	static uint8_t disk[8u << 20];
+	struct block blk;
+	struct ramblock rb;
+	struct ramblock_config rc = { .mem = disk, .size = sizeof(disk) };
+	memset(disk, 0, sizeof(disk));
+	CHECK_EQ_INT(ramblock_connect(&blk, &rb, &rc), 0);
+	struct clock clk = { .name = "clock", .ops = &fixed_clock_ops };
+	static struct fs_fat fst;
+	struct fs fs = { .name = "fs" };
+	struct fs_fat_config fcfg = { .format = true };
+	CHECK_EQ_INT(fs_fat_connect(&fs, &fst, &fcfg, &blk, &clk), 0);
+	CHECK_EQ_INT(fs_mkdir(&fs, "many"), 0);
+	enum { N = 613 };
+	for (int i = 0; i < N; i++) {
+		char p[64];
+		int k = (i * 379) % N; /* 379 is prime to N: every k once */
+		snprintf(p, sizeof(p), k % 5 ? "many/name %d.txt" : "many/D%d", k);
+		if (k % 5) {
+			struct fs_file *h;
+			CHECK_EQ_INT(fs_open(&fs, p, FS_WRITE | FS_CREATE | FS_EXCL, &h), 0);
+			CHECK_EQ_INT(fs_close(&fs, h), 0);
+		} else {
+			CHECK_EQ_INT(fs_mkdir(&fs, p), 0);
+		}
+	}
+	static struct order a, b;
+	a.sorted = true;
+	CHECK_EQ_INT(fs_list(&fs, "many", order_fs, &a), 0);
+	CHECK_EQ_INT(a.n, N);
+	CHECK(a.sorted);
+	CHECK_EQ_INT(fat_list(&fst.vol, "many", order_fat, &b), 0);
+	CHECK_EQ_INT(b.n, N);
+	for (int i = 0; i < N && i < a.n && i < b.n; i++)
+		CHECK_EQ_STR(a.v[i], b.v[i]);
+	fs_fat_disconnect(&fst);
+}
+
 int main(void)
 {
 	test_fs_and_kv();
+	test_big_listing();
 	test_block_file();
 	return check_report();
 }
