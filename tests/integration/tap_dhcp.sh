@@ -24,6 +24,7 @@ client=$TOP/tests/integration/tap_client.py
 dns=
 cleanup() {
 	[ -n "$dns" ] && stop_pid "$dns"
+	tap_cleanup
 }
 trap cleanup EXIT
 
