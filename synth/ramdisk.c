@@ -1,8 +1,9 @@
-/* The ramdisk generator's folder scan: every regular file and folder
- * beneath a root, with the layout rules of devices/kv_ramdisk.h (sorted
- * bytewise by relative path, the root implied). Symbolic links are
- * followed only while they stay inside the root; names holding a newline
- * are refused (no tool downstream would cope with them). */
+/* The generators' folder scan (ramdisk, fatimage): every regular file
+ * and folder beneath a root, with the layout rules of
+ * devices/kv_ramdisk.h (sorted bytewise by relative path, the root
+ * implied). Symbolic links are followed only while they stay inside the
+ * root; names holding a newline are refused (no tool downstream would
+ * cope with them). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -19,6 +20,7 @@
 #define RD_DEPTH_MAX 64
 
 struct scan {
+	const char *gen;        /* the generator, for messages */
 	struct arena *a;
 	struct diag *d;
 	struct pos where;
@@ -71,7 +73,7 @@ static void walk(struct scan *s, const char *abs, const char *rel)
 {
 	DIR *dp = opendir(abs);
 	if (!dp) {
-		diag_error(s->d, s->where, "ramdisk: cannot read folder %s: %s", abs, strerror(errno));
+		diag_error(s->d, s->where, "%s: cannot read folder %s: %s", s->gen, abs, strerror(errno));
 		return;
 	}
 	vec_push(s->a, s->dirs, arena_strdup(s->a, abs));
@@ -91,12 +93,12 @@ static void walk(struct scan *s, const char *abs, const char *rel)
 		char *child = arena_printf(s->a, "%s/%s", abs, n);
 		char *crel = *rel ? arena_printf(s->a, "%s/%s", rel, n) : arena_strdup(s->a, n);
 		if (strchr(n, '\n')) {
-			diag_error(s->d, s->where, "ramdisk: file name with a newline in it: %s (rename it; it cannot be embedded)",
-			           child);
+			diag_error(s->d, s->where, "%s: file name with a newline in it: %s (rename it; it cannot be embedded)",
+			           s->gen, child);
 			continue;
 		}
 		if (strlen(crel) > RD_PATH_MAX) {
-			diag_error(s->d, s->where, "ramdisk: path longer than %d bytes: %s", RD_PATH_MAX, crel);
+			diag_error(s->d, s->where, "%s: path longer than %d bytes: %s", s->gen, RD_PATH_MAX, crel);
 			continue;
 		}
 		struct stat st;
@@ -116,7 +118,8 @@ static void walk(struct scan *s, const char *abs, const char *rel)
 			if (loop)
 				continue;   /* a link back up the tree */
 			if (s->depth >= RD_DEPTH_MAX) {
-				diag_error(s->d, s->where, "ramdisk: folders nested deeper than %d levels at %s", RD_DEPTH_MAX, child);
+				diag_error(s->d, s->where, "%s: folders nested deeper than %d levels at %s", s->gen,
+				           RD_DEPTH_MAX, child);
 				continue;
 			}
 			add(s, crel, child, &st, true);
@@ -138,22 +141,28 @@ static int cmp_entry(const void *a, const void *b)
 
 bool ramdisk_scan(struct arena *a, struct diag *d, struct pos where, const char *root, struct rd_tree *out)
 {
+	return tree_scan(a, d, where, "ramdisk", root, out);
+}
+
+bool tree_scan(struct arena *a, struct diag *d, struct pos where, const char *gen, const char *root,
+               struct rd_tree *out)
+{
 	unsigned before = d->errors;
-	struct scan s = { .a = a, .d = d, .where = where, .root = root, .clamp_ns = -1 };
+	struct scan s = { .gen = gen, .a = a, .d = d, .where = where, .root = root, .clamp_ns = -1 };
 	memset(out, 0, sizeof *out);
 	s.dirs = &out->dirs;
 	struct stat st;
 	if (stat(root, &st) < 0) {
-		diag_error(d, where, "ramdisk folder %s: %s", root, errno == ENOENT ? "does not exist" : strerror(errno));
+		diag_error(d, where, "%s folder %s: %s", gen, root, errno == ENOENT ? "does not exist" : strerror(errno));
 		return false;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		diag_error(d, where, "ramdisk folder %s is not a folder", root);
+		diag_error(d, where, "%s folder %s is not a folder", gen, root);
 		return false;
 	}
 	char *real = realpath(root, NULL);
 	if (!real) {
-		diag_error(d, where, "ramdisk folder %s: %s", root, strerror(errno));
+		diag_error(d, where, "%s folder %s: %s", gen, root, strerror(errno));
 		return false;
 	}
 	s.real_root = arena_strdup(a, real);

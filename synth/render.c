@@ -702,7 +702,7 @@ static bool collect_fatimages(struct gen *G)
 			param_parse(PARAM_SIZE, v, strlen(v), &size, NULL);
 		if ((v = iparam_value(r, "fat")))
 			param_parse(PARAM_U32, v, strlen(v), &fat, NULL);
-		if (!ramdisk_scan(G->a, G->d, where, fi->dir, &fi->tree) ||
+		if (!tree_scan(G->a, G->d, where, "fatimage", fi->dir, &fi->tree) ||
 		    !fatimage_build(G->d, where, &fi->tree, size, fat, &fi->img))
 			ok = false;
 		vec_push(G->a, &G->fis, fi);

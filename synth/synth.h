@@ -278,7 +278,10 @@ struct rd_tree {
 	struct vec dirs;       /* char *: absolute folders scanned (for make) */
 };
 
-/* Scan root recursively; entries sorted bytewise by relative path. */
+/* Scan root recursively; entries sorted bytewise by relative path.
+ * Messages name the generator gen; ramdisk_scan is gen "ramdisk". */
+bool tree_scan(struct arena *a, struct diag *d, struct pos where, const char *gen, const char *root,
+               struct rd_tree *out);
 bool ramdisk_scan(struct arena *a, struct diag *d, struct pos where, const char *root,
                   struct rd_tree *out);
 
