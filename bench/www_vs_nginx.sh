@@ -11,6 +11,7 @@
 # _build/www/unix-socket/www. Needs nginx (Debian nginx-light) and wrk.
 # With ROUNDS > 1 the two servers alternate and the medians are compared.
 set -u
+source "$(dirname "$0")/nginx.bash"
 top=$(cd "$(dirname "$0")/.." && pwd)
 DURATION=${DURATION:-5s}
 CONNECTIONS=${CONNECTIONS:-30}
@@ -58,31 +59,7 @@ wait_port() {
 
 # nginx: a private prefix, one worker, the same file under the same path.
 nginx_port=$(free_port)
-mkdir -p "$tmp/html/bench" "$tmp/logs"
-cp "$PAGE" "$tmp/html/bench/index.html"
-cat >"$tmp/nginx.conf" <<EOF
-worker_processes 1;
-daemon on;
-pid $tmp/nginx.pid;
-error_log $tmp/logs/error.log;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	sendfile on;
-	tcp_nopush on;
-	keepalive_requests 100000;
-	client_body_temp_path $tmp/body;
-	proxy_temp_path $tmp/proxy;
-	fastcgi_temp_path $tmp/fastcgi;
-	uwsgi_temp_path $tmp/uwsgi;
-	scgi_temp_path $tmp/scgi;
-	types { text/html html; }
-	server {
-		listen 127.0.0.1:$nginx_port;
-		root $tmp/html;
-	}
-}
-EOF
+nginx_prepare "$tmp" "127.0.0.1:$nginx_port" "$PAGE"
 taskset -c "$SERVER_CPU" nginx -p "$tmp" -c "$tmp/nginx.conf" -e "$tmp/logs/error.log" ||
 	{ echo "www_vs_nginx: nginx did not start" >&2; cat "$tmp/logs/error.log" >&2; exit 1; }
 nginx_started=1

@@ -2,7 +2,10 @@
  * frame sent or received is counted, and where the tools of
  * devices/netif_hooks.h (pcap capture, fault injection) sit between the
  * driver and the stack when an implementation attached them. Without
- * hooks a frame costs a pointer test on top of the counters. */
+ * hooks a frame costs a pointer test on top of the counters. Offloads
+ * (super-frames, partial checksums) are turned on only while no hook is
+ * attached: capture and fault injection see frames as a wire carries
+ * them, one segment each with its checksum. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -45,41 +48,105 @@ int netif_send(struct netif *n, const struct io_vec *iov, unsigned niov)
 	return (int)device_account(&n->stats, rc);
 }
 
+int netif_send_meta(struct netif *n, const struct io_vec *iov, unsigned niov,
+                    const struct netif_frame_meta *meta)
+{
+	if (!meta)
+		return netif_send(n, iov, niov);
+	/* Offloads are off while a tool is on (netif_offload), so a frame
+	 * with metadata goes straight to the driver. */
+	if (!n->offload || !n->ops->send_meta)
+		return (int)device_account(&n->stats, -EOPNOTSUPP);
+	size_t bytes = 0;
+	for (unsigned i = 0; i < niov; i++)
+		bytes += iov[i].len;
+	int rc = n->ops->send_meta(n->state, iov, niov, meta);
+	if (rc == 0) {
+		n->frames_out++;
+		n->stats.bytes_out += bytes;
+	} else if (rc == -EAGAIN) {
+		n->drops++;
+	}
+	return (int)device_account(&n->stats, rc);
+}
+
 /* A frame reaching the stack: captured, then handed to the app. */
-static void deliver(struct netif *n, const uint8_t *frame, size_t len)
+static void deliver(struct netif *n, const uint8_t *frame, size_t len, const struct netif_frame_meta *meta)
 {
 	struct netif_hooks *h = n->hooks;
 	if (h && h->pcap_on) {
 		struct io_vec v = { frame, len };
 		netif_pcap_frame(&h->pcap, plat_wall_ns(), &v, 1);
 	}
-	if (n->rx)
+	if (n->rx_meta)
+		n->rx_meta(n->rx_arg, frame, len, meta);
+	else if (n->rx)
 		n->rx(n->rx_arg, frame, len);
 	else
 		n->drops++;
 }
 
 /* What the driver calls for each received frame. */
-static void netif_rx_thunk(void *arg, const uint8_t *frame, size_t len)
+static void netif_rx_meta_thunk(void *arg, const uint8_t *frame, size_t len, const struct netif_frame_meta *meta)
 {
 	struct netif *n = arg;
 	n->frames_in++;
 	n->stats.bytes_in += len;
 	struct netif_hooks *h = n->hooks;
 	if (__builtin_expect(h != NULL, 0) && h->fault_on) {
+		/* Offloads are off with hooks: the frame is a plain one. */
 		struct io_vec v = { frame, len };
 		netif_fault_input(&h->fault, NETIF_FAULT_RX, &v, 1);
 		return;
 	}
-	deliver(n, frame, len);
+	deliver(n, frame, len, meta);
+}
+
+static void netif_rx_thunk(void *arg, const uint8_t *frame, size_t len)
+{
+	netif_rx_meta_thunk(arg, frame, len, NULL);
+}
+
+static void install_rx(struct netif *n)
+{
+	bool on = n->rx || n->rx_meta;
+	n->stats.calls++;
+	if (n->ops->set_rx_meta)
+		n->ops->set_rx_meta(n->state, on ? netif_rx_meta_thunk : NULL, on ? n : NULL);
+	else
+		n->ops->set_rx(n->state, on ? netif_rx_thunk : NULL, on ? n : NULL);
 }
 
 void netif_set_rx(struct netif *n, netif_rx_fn fn, void *arg)
 {
+	if (n->offload)
+		netif_offload(n, 0); /* this handler cannot take what offloads bring */
 	n->rx = fn;
+	n->rx_meta = NULL;
 	n->rx_arg = arg;
+	install_rx(n);
+}
+
+void netif_set_rx_meta(struct netif *n, netif_rx_meta_fn fn, void *arg)
+{
+	if (!fn && n->offload)
+		netif_offload(n, 0);
+	n->rx = NULL;
+	n->rx_meta = fn;
+	n->rx_arg = arg;
+	install_rx(n);
+}
+
+uint32_t netif_offload(struct netif *n, uint32_t want)
+{
 	n->stats.calls++;
-	n->ops->set_rx(n->state, fn ? netif_rx_thunk : NULL, fn ? n : NULL);
+	if (!n->ops->set_offload)
+		return n->offload = 0;
+	struct netif_hooks *h = n->hooks;
+	if ((h && (h->pcap_on || h->fault_on)) || !n->rx_meta || !n->ops->send_meta)
+		want = 0;
+	n->offload = n->ops->set_offload(n->state, want) & want;
+	return n->offload;
 }
 
 /* ---- the tools ------------------------------------------------------------- */
@@ -91,7 +158,7 @@ static int fault_out(void *arg, enum netif_fault_dir dir, const struct io_vec *i
 	if (dir == NETIF_FAULT_TX)
 		return driver_send(n, iov, niov);
 	if (niov == 1)
-		deliver(n, iov[0].base, iov[0].len);
+		deliver(n, iov[0].base, iov[0].len, NULL);
 	return 0;
 }
 
@@ -145,6 +212,8 @@ int netif_hooks_attach(struct netif *n, struct netif_hooks *h, const char *fault
 		log_info(netif, "%s: fault injection %s", dev_name(n), text);
 	}
 	n->hooks = h;
+	if (n->offload)
+		netif_offload(n, 0); /* the tools want plain frames */
 	return 0;
 fail:
 	if (h->pcap_on)

@@ -2,11 +2,17 @@
  * descriptor in the platform's epoll set. The descriptor's event hook
  * reads frames straight into one preallocated buffer and hands each to
  * the wrapper, so the receive path costs one read() per frame and no
- * allocation; a send is one writev() of the stack's pieces. */
+ * allocation; a send is one writev() of the stack's pieces. With the
+ * offload parameter the tap is opened with IFF_VNET_HDR: every frame
+ * each way starts with a struct virtio_net_hdr (in the machine's byte
+ * order, the tap's default), which carries the metadata of
+ * devices/netif.h, and TUNSETOFFLOAD lets the kernel hand over TCP
+ * super-frames with partial checksums once the user asks for them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -29,6 +35,46 @@ _Static_assert(sizeof(struct io_vec) == sizeof(struct iovec) &&
 /* The largest frame read: a 64 KiB IP packet plus an Ethernet header and a
  * VLAN tag, whatever the MTU says (it can change under us). */
 #define TAP_RX_MAX (65535u + 18u)
+#define VNET_HLEN sizeof(struct virtio_net_hdr)
+/* Pieces of one frame written at once (the stack uses fewer than 12). */
+#define TAP_MAX_IOV 32u
+
+/* ---- virtio-net header <-> netif metadata --------------------------------------- */
+
+static bool meta_from_vnet(const struct virtio_net_hdr *h, struct netif_frame_meta *m)
+{
+	m->flags = (uint8_t)(((h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) ? NETIF_META_CSUM_PARTIAL : 0) |
+	                     ((h->flags & VIRTIO_NET_HDR_F_DATA_VALID) ? NETIF_META_CSUM_VALID : 0));
+	m->hdr_len = h->hdr_len;
+	m->gso_size = h->gso_size;
+	m->csum_start = h->csum_start;
+	m->csum_offset = h->csum_offset;
+	switch (h->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		m->gso_type = NETIF_GSO_NONE;
+		return true;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		m->gso_type = NETIF_GSO_TCPV4;
+		return true;
+	default:
+		return false; /* never asked for (UDP, IPv6) */
+	}
+}
+
+static void vnet_from_meta(const struct netif_frame_meta *m, struct virtio_net_hdr *h)
+{
+	memset(h, 0, sizeof *h);
+	if (m->flags & NETIF_META_CSUM_PARTIAL) {
+		h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		h->csum_start = m->csum_start;
+		h->csum_offset = m->csum_offset;
+	}
+	if (m->gso_type == NETIF_GSO_TCPV4) {
+		h->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+		h->gso_size = m->gso_size;
+		h->hdr_len = m->hdr_len;
+	}
+}
 
 /* ---- receive ---------------------------------------------------------------- */
 
@@ -58,8 +104,24 @@ static void tap_drain(struct netif_tap *t)
 			return;
 		}
 		t->stats.rx_frames++;
-		if (t->rx)
-			t->rx(t->rx_arg, t->rxbuf, (size_t)n);
+		if (!t->vnet) {
+			if (t->rx_meta)
+				t->rx_meta(t->rx_arg, t->rxbuf, (size_t)n, NULL);
+			else if (t->rx)
+				t->rx(t->rx_arg, t->rxbuf, (size_t)n);
+			continue;
+		}
+		struct netif_frame_meta m;
+		if ((size_t)n < VNET_HLEN || !meta_from_vnet((const struct virtio_net_hdr *)(void *)t->rxbuf, &m)) {
+			t->stats.rx_errors++;
+			continue;
+		}
+		const uint8_t *frame = t->rxbuf + VNET_HLEN;
+		size_t len = (size_t)n - VNET_HLEN;
+		if (t->rx_meta)
+			t->rx_meta(t->rx_arg, frame, len, m.flags || m.gso_type ? &m : NULL);
+		else if (t->rx)
+			t->rx(t->rx_arg, frame, len);
 	}
 	/* More may be waiting: come back after the fibers have run. Edge
 	 * triggering would not report it again. */
@@ -97,13 +159,24 @@ static int tap_info(void *state, struct netif_info *out)
 	return 0;
 }
 
-static int tap_send(void *state, const struct io_vec *iov, unsigned niov)
+/* One frame: the pieces, behind a virtio-net header when the tap has one. */
+static int tap_write(struct netif_tap *t, const struct io_vec *iov, unsigned niov, const struct virtio_net_hdr *vh)
 {
-	struct netif_tap *t = state;
 	if (t->io.fd < 0)
 		return -ENETDOWN;
+	struct iovec v[TAP_MAX_IOV + 1];
+	const struct iovec *out = (const struct iovec *)(const void *)iov;
+	if (t->vnet) {
+		if (niov > TAP_MAX_IOV)
+			return -EMSGSIZE;
+		v[0].iov_base = (void *)(uintptr_t)vh;
+		v[0].iov_len = VNET_HLEN;
+		memcpy(v + 1, iov, niov * sizeof *v);
+		out = v;
+		niov++;
+	}
 	for (;;) {
-		ssize_t n = writev(t->io.fd, (const struct iovec *)(const void *)iov, (int)niov);
+		ssize_t n = writev(t->io.fd, out, (int)niov);
 		if (n >= 0) {
 			t->stats.tx_frames++;
 			return 0;
@@ -120,10 +193,59 @@ static int tap_send(void *state, const struct io_vec *iov, unsigned niov)
 	}
 }
 
+static int tap_send(void *state, const struct io_vec *iov, unsigned niov)
+{
+	static const struct virtio_net_hdr plain;
+	return tap_write(state, iov, niov, &plain);
+}
+
+static int tap_send_meta(void *state, const struct io_vec *iov, unsigned niov, const struct netif_frame_meta *meta)
+{
+	struct netif_tap *t = state;
+	struct virtio_net_hdr vh;
+	if (!t->vnet)
+		return -EOPNOTSUPP;
+	vnet_from_meta(meta, &vh);
+	return tap_write(t, iov, niov, &vh);
+}
+
+static void tap_set_rx_meta(void *state, netif_rx_meta_fn fn, void *arg)
+{
+	struct netif_tap *t = state;
+	t->rx = NULL;
+	t->rx_meta = fn;
+	t->rx_arg = arg;
+}
+
+/* What the kernel may hand over: partial checksums (TUN_F_CSUM) and, on
+ * top, TCP/IPv4 super-frames (TUN_F_TSO4). What we send with a
+ * virtio-net header the tap always takes. */
+static uint32_t tap_set_offload(void *state, uint32_t want)
+{
+	struct netif_tap *t = state;
+	if (!t->vnet || t->io.fd < 0)
+		return 0;
+	want &= t->info.features;
+	if (!(want & NETIF_F_CSUM))
+		want = 0;
+	unsigned flags = 0;
+	if (want & NETIF_F_CSUM)
+		flags |= TUN_F_CSUM;
+	if (want & NETIF_F_GRO4)
+		flags |= TUN_F_TSO4;
+	if (ioctl(t->io.fd, TUNSETOFFLOAD, flags) < 0) {
+		log_warn(tap, "%s: TUNSETOFFLOAD %#x: errno %d", t->ifname, flags, errno);
+		return 0;
+	}
+	log_debug(tap, "%s: offloads %#x on", t->ifname, want);
+	return want;
+}
+
 static void tap_set_rx(void *state, netif_rx_fn fn, void *arg)
 {
 	struct netif_tap *t = state;
 	t->rx = fn;
+	t->rx_meta = NULL;
 	t->rx_arg = arg;
 }
 
@@ -140,6 +262,9 @@ static const struct netif_ops netif_tap_ops = {
 	.send = tap_send,
 	.set_rx = tap_set_rx,
 	.tx_ready = tap_tx_ready,
+	.send_meta = tap_send_meta,
+	.set_rx_meta = tap_set_rx_meta,
+	.set_offload = tap_set_offload,
 };
 
 /* ---- the capture file ------------------------------------------------------- */
@@ -235,7 +360,7 @@ int netif_tap_connect(struct netif *dev, struct netif_tap *t, const struct netif
 	}
 	struct ifreq ifr;
 	memset(&ifr, 0, sizeof ifr);
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (cfg->offload ? IFF_VNET_HDR : 0);
 	memcpy(ifr.ifr_name, want, strlen(want));
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int e = errno;
@@ -247,6 +372,20 @@ int netif_tap_connect(struct netif *dev, struct netif_tap *t, const struct netif
 		return -e;
 	}
 	memcpy(t->ifname, ifr.ifr_name, sizeof t->ifname - 1);
+	if (cfg->offload) {
+		/* The header of struct virtio_net_hdr's size, and no offload
+		 * until the user asks (a tap remembers its last setting). */
+		int hlen = (int)VNET_HLEN;
+		if (ioctl(fd, TUNSETVNETHDRSZ, &hlen) < 0 || ioctl(fd, TUNSETOFFLOAD, 0u) < 0) {
+			int e = errno;
+			log_error(tap, "%s: %s: cannot set up the virtio-net header: errno %d", who, t->ifname, e);
+			close(fd);
+			return -e;
+		}
+		t->vnet = true;
+		t->info.features = NETIF_F_CSUM | NETIF_F_TSO4 | NETIF_F_GRO4;
+		t->info.gso_max = 65535;
+	}
 
 	uint32_t mtu = 0;
 	int rc = link_setup(t, &mtu);
@@ -273,7 +412,7 @@ int netif_tap_connect(struct netif *dev, struct netif_tap *t, const struct netif
 	} else
 		t->info.mac = cfg->mac;
 
-	t->rxcap = TAP_RX_MAX;
+	t->rxcap = TAP_RX_MAX + (t->vnet ? VNET_HLEN : 0);
 	t->rxbuf = plat_alloc(t->rxcap);
 	if (!t->rxbuf) {
 		close(fd);
@@ -305,8 +444,9 @@ int netif_tap_connect(struct netif *dev, struct netif_tap *t, const struct netif
 	if (rc < 0)
 		goto fail;
 	const uint8_t *m = t->info.mac.b;
-	log_info(tap, "%s: tap %s, mac %02x:%02x:%02x:%02x:%02x:%02x, mtu %u%s%s", who, t->ifname, m[0], m[1], m[2],
-	         m[3], m[4], m[5], mtu, capture ? ", capture to " : "", capture ? cfg->pcap : "");
+	log_info(tap, "%s: tap %s, mac %02x:%02x:%02x:%02x:%02x:%02x, mtu %u%s%s%s", who, t->ifname, m[0], m[1], m[2],
+	         m[3], m[4], m[5], mtu, t->vnet ? ", offloads available" : "", capture ? ", capture to " : "",
+	         capture ? cfg->pcap : "");
 	return 0;
 fail:
 	file_close(t);
@@ -323,6 +463,7 @@ void netif_tap_disconnect(struct netif_tap *t)
 	if (timer_pending(&t->resume))
 		timer_cancel(&t->resume);
 	t->rx = NULL;
+	t->rx_meta = NULL;
 	unix_io_close(&t->io);
 	plat_free(t->rxbuf);
 	t->rxbuf = NULL;

@@ -4,7 +4,9 @@
  * on readiness until the queue is empty (at most TAP_RX_BATCH per round,
  * the rest after other fibers had their turn) and handed to the wrapper
  * on the scheduler's context. Offers the wrapper's pcap capture and fault
- * injection through its pcap and fault parameters (devices/netif_hooks.h).
+ * injection through its pcap and fault parameters (devices/netif_hooks.h),
+ * and, with its offload parameter, the offloads of devices/netif.h
+ * (checksums, TCP super-frames both ways) through IFF_VNET_HDR.
  * Compiles freestanding: devtab.c includes it. */
 #ifndef SYNTH_BACKENDS_UNIX_NETIF_TAP_H
 #define SYNTH_BACKENDS_UNIX_NETIF_TAP_H
@@ -30,12 +32,14 @@ struct netif_tap {
 	struct unix_io io;
 	struct netif *dev;
 	netif_rx_fn rx;
+	netif_rx_meta_fn rx_meta;
 	void *rx_arg;
 	uint8_t *rxbuf;
 	size_t rxcap;
 	struct timer resume;    /* continues a round cut at the batch limit */
 	struct netif_info info;
 	char ifname[16];        /* the device's name as the kernel has it */
+	bool vnet;              /* frames carry a struct virtio_net_hdr (IFF_VNET_HDR) */
 	int pcap_fd;            /* the capture file, -1 when none */
 	struct netif_hooks hooks;
 	struct netif_tap_stats stats;
@@ -47,6 +51,7 @@ struct netif_tap_config {
 	uint32_t mtu;         /* param mtu: 0: the device's MTU */
 	const char *pcap;     /* param pcap: capture file ("" none) */
 	const char *fault;    /* param fault: fault injection spec ("" none) */
+	bool offload;         /* param offload: open with IFF_VNET_HDR, offer checksum and TCP segmentation offloads */
 };
 
 /* Opens (or creates) the tap, brings its link up if it is down, reads

@@ -19,6 +19,8 @@ enum arp_state { ARP_FREE, ARP_PENDING, ARP_VALID };
 struct arp_pkt {
 	struct arp_pkt *next;
 	size_t len;
+	bool has_meta;
+	struct netif_frame_meta meta; /* offloads of a frame that carries them */
 	uint8_t data[];
 };
 
@@ -94,7 +96,7 @@ static void arp_send(struct net *n, uint16_t op, const struct mac_addr *dst_mac,
 	memcpy(a + 18, tha->b, ETH_ALEN);
 	buf_store_be32(a + 24, tpa);
 	struct io_vec v = { f, sizeof f };
-	net_tx(n, &v, 1);
+	net_tx(n, &v, 1, NULL);
 	if (op == ARP_OP_REQUEST)
 		n->st.arp_requests_out++;
 	else
@@ -163,7 +165,7 @@ static void arp_flush_queue(struct net *n, struct arp_entry *e)
 		e->qhead = p->next;
 		memcpy(p->data, e->mac.b, ETH_ALEN);
 		struct io_vec v = { p->data, p->len };
-		net_tx(n, &v, 1);
+		net_tx(n, &v, 1, p->has_meta ? &p->meta : NULL);
 		plat_free(p);
 	}
 	e->qtail = NULL;
@@ -224,7 +226,8 @@ void arp_input(struct net *n, const uint8_t *frame, size_t len)
 	}
 }
 
-int arp_resolve_and_send(struct net *n, uint32_t nexthop, struct io_vec *iov, unsigned niov)
+int arp_resolve_and_send(struct net *n, uint32_t nexthop, struct io_vec *iov, unsigned niov,
+                         const struct netif_frame_meta *meta)
 {
 	uint8_t *hdr = (uint8_t *)(uintptr_t)iov[0].base;
 	struct arp_entry *e = arp_lookup(n, nexthop);
@@ -240,7 +243,7 @@ int arp_resolve_and_send(struct net *n, uint32_t nexthop, struct io_vec *iov, un
 			arp_send(n, ARP_OP_REQUEST, &e->mac, &zero_mac, nexthop, n->addr);
 		}
 		eth_fill(hdr, &e->mac, &n->cfg.mac, ETHERTYPE_IPV4);
-		return net_tx(n, iov, niov);
+		return net_tx(n, iov, niov, meta);
 	}
 	if (!e) {
 		e = arp_alloc(n, nexthop);
@@ -263,6 +266,9 @@ int arp_resolve_and_send(struct net *n, uint32_t nexthop, struct io_vec *iov, un
 	eth_fill(hdr, &zero_mac, &n->cfg.mac, ETHERTYPE_IPV4);
 	p->next = NULL;
 	p->len = len;
+	p->has_meta = meta != NULL;
+	if (meta)
+		p->meta = *meta;
 	size_t off = 0;
 	for (unsigned i = 0; i < niov; i++) {
 		memcpy(p->data + off, iov[i].base, iov[i].len);

@@ -52,14 +52,15 @@ void eth_input(struct net *n, const uint8_t *frame, size_t len)
 	n->st.eth_unknown_type++;
 }
 
-int eth_output_ip(struct net *n, uint32_t nexthop, struct io_vec *iov, unsigned niov)
+int eth_output_ip(struct net *n, uint32_t nexthop, struct io_vec *iov, unsigned niov,
+                  const struct netif_frame_meta *meta)
 {
 	uint8_t *hdr = (uint8_t *)(uintptr_t)iov[0].base;
 
 	if (nexthop == 0xffffffffu || (n->mask != 0xffffffffu && nexthop == (n->addr | ~n->mask) &&
 	                                n->addr != 0)) {
 		eth_fill(hdr, &net_bcast_mac, &n->cfg.mac, ETHERTYPE_IPV4);
-		return net_tx(n, iov, niov);
+		return net_tx(n, iov, niov, meta);
 	}
-	return arp_resolve_and_send(n, nexthop, iov, niov);
+	return arp_resolve_and_send(n, nexthop, iov, niov, meta);
 }

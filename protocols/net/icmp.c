@@ -50,7 +50,7 @@ static void icmp_echo(struct net *n, const struct ip_rx *rx)
 void icmp_input(struct net *n, const struct ip_rx *rx)
 {
 	n->st.icmp_in++;
-	if (rx->len < ICMP_HLEN || cksum(rx->data, rx->len) != 0) {
+	if (rx->len < ICMP_HLEN || (!rx->csum_ok && cksum(rx->data, rx->len) != 0)) {
 		n->st.icmp_bad++;
 		return;
 	}

@@ -87,6 +87,7 @@ struct net {
 	uint64_t now;
 	struct net_stats st;
 	uint32_t addr, mask, gw; /* host order */
+	bool rx_csum_ok; /* the frame being processed: the link vouches for its transport checksum */
 
 	struct net_timer **heap;
 	uint32_t nheap, heap_cap;
@@ -133,8 +134,9 @@ static inline void net_clock(struct net *n)
 	n->now = n->cfg.clock(n->cfg.clock_arg);
 }
 
-/* Send a complete frame through the tx hook (counts errors). */
-int net_tx(struct net *n, const struct io_vec *iov, unsigned niov);
+/* Send a complete frame through the tx hook (counts errors); meta, when
+ * not NULL, goes with it through tx_meta (offloads). */
+int net_tx(struct net *n, const struct io_vec *iov, unsigned niov, const struct netif_frame_meta *meta);
 
 /* ---- Ethernet and ARP ---------------------------------------------------- */
 
@@ -144,7 +146,8 @@ void eth_input(struct net *n, const uint8_t *frame, size_t len);
 /* iov[0] starts with room for the Ethernet header (ETH_HLEN writable
  * bytes); fill it and send towards the IPv4 next hop, resolving it first
  * (the frame waits in a bounded queue while resolution is pending). */
-int eth_output_ip(struct net *n, uint32_t nexthop, struct io_vec *iov, unsigned niov);
+int eth_output_ip(struct net *n, uint32_t nexthop, struct io_vec *iov, unsigned niov,
+                  const struct netif_frame_meta *meta);
 void eth_fill(uint8_t *hdr, const struct mac_addr *dst, const struct mac_addr *src, uint16_t type);
 
 int arp_init(struct net *n);
@@ -152,7 +155,8 @@ void arp_fini(struct net *n);
 void arp_input(struct net *n, const uint8_t *frame, size_t len);
 /* The MAC for a next hop if known; else start resolution and queue a copy
  * of the frame (returns 0 when queued, -ENOBUFS when the queue is full). */
-int arp_resolve_and_send(struct net *n, uint32_t nexthop, struct io_vec *iov, unsigned niov);
+int arp_resolve_and_send(struct net *n, uint32_t nexthop, struct io_vec *iov, unsigned niov,
+                         const struct netif_frame_meta *meta);
 void arp_announce(struct net *n);
 /* An RFC 5227 probe: who has ip, asked from 0.0.0.0 (DHCP's check of an
  * offered address). */
@@ -168,6 +172,7 @@ struct ip_rx {
 	size_t len;
 	uint32_t src, dst;
 	bool bcast;          /* sent to a broadcast address */
+	bool csum_ok;        /* the link vouches for the transport checksum: skip it */
 };
 
 /* One IP protocol's entry in the dispatch table (in the spirit of BSD's
@@ -192,6 +197,11 @@ void ipv4_deliver(struct net *n, const uint8_t *pkt, size_t len, bool bcast);
  * that (-EMSGSIZE). */
 int ipv4_output(struct net *n, uint8_t proto, uint32_t src, uint32_t dst, bool df,
                 const struct io_vec *iov, unsigned niov, size_t len);
+/* The same with offload metadata for the link (NULL: none). Its offsets
+ * count from the Ethernet header. A TCP super-frame (gso_type TCPV4) may
+ * exceed the MTU, up to cfg.gso_max. */
+int ipv4_output_meta(struct net *n, uint8_t proto, uint32_t src, uint32_t dst, bool df,
+                     const struct io_vec *iov, unsigned niov, size_t len, const struct netif_frame_meta *meta);
 /* The next hop for dst, or 0 when unreachable. */
 uint32_t ipv4_route(const struct net *n, uint32_t dst);
 bool ipv4_is_local(const struct net *n, uint32_t dst);

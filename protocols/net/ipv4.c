@@ -111,6 +111,7 @@ void ipv4_input(struct net *n, const uint8_t *pkt, size_t len)
 	}
 	uint16_t frag = buf_load_be16(pkt + 6);
 	if (frag & (IP_MF | IP_OFFMASK)) {
+		n->rx_csum_ok = false; /* what the link vouched for was one fragment */
 		reass_input(n, pkt, hlen, len, bcast);
 		return;
 	}
@@ -136,6 +137,7 @@ void ipv4_deliver(struct net *n, const uint8_t *pkt, size_t len, bool bcast)
 		.src = buf_load_be32(pkt + 12),
 		.dst = buf_load_be32(pkt + 16),
 		.bcast = bcast,
+		.csum_ok = n->rx_csum_ok,
 	};
 	sw->input(n, &rx);
 }
@@ -182,6 +184,12 @@ static unsigned iov_slice(const struct io_vec *iov, unsigned niov, size_t off, s
 int ipv4_output(struct net *n, uint8_t proto, uint32_t src, uint32_t dst, bool df,
                 const struct io_vec *iov, unsigned niov, size_t len)
 {
+	return ipv4_output_meta(n, proto, src, dst, df, iov, niov, len, NULL);
+}
+
+int ipv4_output_meta(struct net *n, uint8_t proto, uint32_t src, uint32_t dst, bool df,
+                     const struct io_vec *iov, unsigned niov, size_t len, const struct netif_frame_meta *meta)
+{
 	uint8_t hdr[ETH_HLEN + IP_HLEN];
 	struct io_vec v[IP_MAX_IOV + 1];
 
@@ -197,11 +205,12 @@ int ipv4_output(struct net *n, uint8_t proto, uint32_t src, uint32_t dst, bool d
 	uint16_t id = n->ip_id++;
 	v[0].base = hdr;
 	v[0].len = sizeof hdr;
-	if (IP_HLEN + len <= n->cfg.mtu) {
+	bool super = meta && meta->gso_type != NETIF_GSO_NONE;
+	if (IP_HLEN + len <= n->cfg.mtu || (super && IP_HLEN + len <= n->cfg.gso_max)) {
 		ip_header(n, hdr + ETH_HLEN, proto, src, dst, len, id, df ? IP_DF : 0);
 		memcpy(v + 1, iov, niov * sizeof *iov);
 		n->st.ip_out++;
-		return eth_output_ip(n, nexthop, v, niov + 1);
+		return eth_output_ip(n, nexthop, v, niov + 1, meta);
 	}
 	if (df) {
 		n->st.ip_df_drops++;
@@ -215,7 +224,7 @@ int ipv4_output(struct net *n, uint8_t proto, uint32_t src, uint32_t dst, bool d
 		uint16_t frag = (uint16_t)(off / 8) | (off + flen < len ? IP_MF : 0);
 		unsigned k = iov_slice(iov, niov, off, flen, v + 1, IP_MAX_IOV);
 		ip_header(n, hdr + ETH_HLEN, proto, src, dst, flen, id, frag);
-		int r = eth_output_ip(n, nexthop, v, k + 1);
+		int r = eth_output_ip(n, nexthop, v, k + 1, NULL);
 		if (r < 0)
 			rc = r;
 		n->st.ip_frags_out++;

@@ -239,6 +239,10 @@ struct net *net_create(const struct net_config *cfg)
 		n->cfg.mtu = 576;
 	if (n->cfg.mtu > IP_MAXPACKET)
 		n->cfg.mtu = IP_MAXPACKET;
+	if (!n->cfg.tx_meta || !(n->cfg.offload & NETIF_F_CSUM))
+		n->cfg.offload = 0; /* segmentation needs the link to do the checksums */
+	if (n->cfg.gso_max > IP_MAXPACKET || n->cfg.gso_max <= n->cfg.mtu)
+		n->cfg.offload &= ~(uint32_t)NETIF_F_TSO4;
 	struct net_tunables *t = &n->cfg.tun;
 	fill_defaults(t);
 	t->tcp_sndbuf = pow2_at_least(t->tcp_sndbuf, 4096, 1u << 30);
@@ -304,14 +308,22 @@ void net_input(struct net *n, const uint8_t *frame, size_t len)
 	eth_input(n, frame, len);
 }
 
+void net_input_meta(struct net *n, const uint8_t *frame, size_t len, const struct netif_frame_meta *meta)
+{
+	net_clock(n);
+	n->rx_csum_ok = meta && (meta->flags & (NETIF_META_CSUM_PARTIAL | NETIF_META_CSUM_VALID));
+	eth_input(n, frame, len);
+	n->rx_csum_ok = false;
+}
+
 const struct net_stats *net_get_stats(const struct net *n)
 {
 	return &n->st;
 }
 
-int net_tx(struct net *n, const struct io_vec *iov, unsigned niov)
+int net_tx(struct net *n, const struct io_vec *iov, unsigned niov, const struct netif_frame_meta *meta)
 {
-	int rc = n->cfg.tx(n->cfg.tx_arg, iov, niov);
+	int rc = meta ? n->cfg.tx_meta(n->cfg.tx_arg, iov, niov, meta) : n->cfg.tx(n->cfg.tx_arg, iov, niov);
 	if (rc < 0)
 		n->st.tx_errors++;
 	else

@@ -8,6 +8,7 @@
 #define SYNTH_PROTOCOLS_NET_NET_H
 
 #include "devices/device.h"
+#include "devices/netif.h"
 #include "lib/param.h"
 
 struct net;
@@ -45,6 +46,10 @@ struct net_tunables {
 	uint8_t tcp_no_ts;          /* 1 disables timestamps (RFC 7323) */
 	uint8_t tcp_no_ws;          /* 1 disables window scaling */
 	uint8_t tcp_no_sack;        /* 1 disables SACK (RFC 2018) */
+	uint8_t tcp_ack_on_read;    /* 1: when in-order data arrives that the app has not read yet (the
+	                               window would shrink), its ACK waits for the app's read (or the
+	                               delayed-ACK timer) and carries the reopened window, as Linux
+	                               does; 0: every second full segment is ACKed at once */
 };
 
 struct net_config {
@@ -63,6 +68,17 @@ struct net_config {
 	/* Secret for ISNs, hashes, ports and IP IDs (from plat_entropy). */
 	uint8_t secret[16];
 	struct net_tunables tun;
+	/* Optional offloads of the link (NETIF_F_* of devices/netif.h, those
+	 * netif_offload turned on; 0 for none). NETIF_F_CSUM: TCP leaves its
+	 * checksum to the link (sent frames carry the pseudo-header sum), and
+	 * received frames marked so are not verified again. NETIF_F_TSO4: TCP
+	 * hands over super-segments of up to gso_max bytes (IP) that the link
+	 * cuts at the MSS. NETIF_F_GRO4: received segments may be larger than
+	 * the MTU (nothing to do: they are accepted anyway). Frames with
+	 * metadata go out through tx_meta, which must be set with any of them. */
+	uint32_t offload;
+	uint32_t gso_max;
+	int (*tx_meta)(void *arg, const struct io_vec *iov, unsigned niov, const struct netif_frame_meta *meta);
 };
 
 /* Counters, one per event worth telling apart when something is wrong. */
@@ -100,6 +116,8 @@ void net_set_addr(struct net *n, struct ipv4_cidr ip, struct ipv4_addr gateway);
 /* One received frame (Ethernet header onwards, no FCS). Never blocks; the
  * frame is not kept. */
 void net_input(struct net *n, const uint8_t *frame, size_t len);
+/* The same with the link's metadata for the frame (NULL: a plain frame). */
+void net_input_meta(struct net *n, const uint8_t *frame, size_t len, const struct netif_frame_meta *meta);
 
 /* The earliest deadline of any protocol timer (SCHED_FOREVER-like
  * UINT64_MAX when none), and the call that runs every timer due by now. */

@@ -65,6 +65,12 @@ static int tcpip_tx(void *arg, const struct io_vec *iov, unsigned niov)
 	return netif_send(st->netif, iov, niov);
 }
 
+static int tcpip_tx_meta(void *arg, const struct io_vec *iov, unsigned niov, const struct netif_frame_meta *meta)
+{
+	struct stack_tcpip *st = arg;
+	return netif_send_meta(st->netif, iov, niov, meta);
+}
+
 /* After every call into the core: keep the scheduler timer on the core's
  * earliest deadline. */
 static void rearm(struct stack_tcpip *st)
@@ -90,11 +96,11 @@ static void deadline_fn(struct timer *t, void *arg)
 	}
 }
 
-static void rx_fn(void *arg, const uint8_t *frame, size_t len)
+static void rx_fn(void *arg, const uint8_t *frame, size_t len, const struct netif_frame_meta *meta)
 {
 	struct stack_tcpip *st = arg;
 	if (st->net) {
-		net_input(st->net, frame, len);
+		net_input_meta(st->net, frame, len, meta);
 		rearm(st);
 	}
 }
@@ -643,15 +649,26 @@ int stack_tcpip_connect(struct stack *dev, struct stack_tcpip *st, const struct 
 	}
 	nc.clock = tcpip_clock;
 	nc.tx = tcpip_tx;
+	nc.tx_meta = tcpip_tx_meta;
 	nc.tx_arg = st;
+	/* Fibers read what arrived within a scheduler round: the ACK of a
+	 * burst of data waits for that read and carries the window it
+	 * reopened, one frame instead of two. */
+	nc.tun.tcp_ack_on_read = 1;
 	plat_entropy(nc.secret, sizeof nc.secret);
 	memset(st, 0, sizeof *st);
 	st->netif = netif;
 	timer_init(&st->timer, deadline_fn, st);
+	/* The handler first (frames are dropped until the instance exists),
+	 * then every offload the link has: the core takes them all. */
+	netif_set_rx_meta(netif, rx_fn, st);
+	nc.offload = netif_offload(netif, info.features & (NETIF_F_CSUM | NETIF_F_TSO4 | NETIF_F_GRO4));
+	nc.gso_max = info.gso_max;
 	st->net = net_create(&nc);
-	if (!st->net)
+	if (!st->net) {
+		netif_set_rx(netif, NULL, NULL);
 		return -ENOMEM;
-	netif_set_rx(netif, rx_fn, st);
+	}
 	net_up(st->net);
 	rc = cfg->dhcp ? start_dhcp(st, cfg) : 0;
 	if (rc < 0) {

@@ -295,7 +295,9 @@ static void data_in(struct tcp_pcb *p, uint32_t seq, const uint8_t *data, uint32
 			}
 		}
 		uint32_t full = p->rcv_mss - ((p->flags & TF_TS) ? 12u : 0u);
-		if (p->rcv_unacked > full)
+		/* The window last advertised, and what is free now. */
+		bool shrinks = tcp_rcv_window(p) < p->rcv_adv - p->last_ack_sent;
+		if (p->rcv_unacked > full && !(n->cfg.tun.tcp_ack_on_read && shrinks))
 			p->flags |= TF_ACK_NOW; /* every second full segment */
 		else if (!(p->flags & (TF_ACK_NOW | TF_DELACK))) {
 			p->flags |= TF_DELACK;
@@ -581,12 +583,14 @@ void tcp_input(struct net *n, const struct ip_rx *rx)
 		n->st.tcp_bad++;
 		return;
 	}
-	struct cksum c;
-	net_cksum_pseudo(&c, rx->src, rx->dst, IP_PROTO_TCP, (uint32_t)rx->len);
-	cksum_add(&c, th, rx->len);
-	if (cksum_finish(&c) != 0) {
-		n->st.tcp_bad++;
-		return;
+	if (!rx->csum_ok) {
+		struct cksum c;
+		net_cksum_pseudo(&c, rx->src, rx->dst, IP_PROTO_TCP, (uint32_t)rx->len);
+		cksum_add(&c, th, rx->len);
+		if (cksum_finish(&c) != 0) {
+			n->st.tcp_bad++;
+			return;
+		}
 	}
 	memset(&s, 0, sizeof s);
 	uint16_t sport = buf_load_be16(th), dport = buf_load_be16(th + 2);

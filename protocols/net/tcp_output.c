@@ -3,7 +3,9 @@
  * with their options (MSS, window scale, SACK, timestamps), the receive
  * window we advertise, and the special segments: SYNs, pure ACKs, window
  * probes, retransmissions and resets. Payload goes out straight from the
- * send ring, so a segment costs no copy here. */
+ * send ring, so a segment costs no copy here. With the link's offloads
+ * (net.h) the checksum is left to the link, and runs of full segments
+ * leave as one super-segment that the link cuts at the MSS. */
 #include <string.h>
 
 #include "protocols/net/internal.h"
@@ -108,9 +110,10 @@ static uint16_t window_field(struct tcp_pcb *p, bool syn)
 }
 
 /* Build and send one segment: seq, flags, and len payload bytes taken from
- * the send ring at ring offset off. */
-static int tcp_xmit(struct tcp_pcb *p, uint32_t seq, uint8_t flags, uint32_t off, uint32_t len,
-                    const uint8_t *opts, size_t olen)
+ * the send ring at ring offset off; a super-segment for the link to cut
+ * into pieces of gso bytes when len exceeds gso (0: never). */
+static int tcp_xmit_gso(struct tcp_pcb *p, uint32_t seq, uint8_t flags, uint32_t off, uint32_t len,
+                        const uint8_t *opts, size_t olen, uint32_t gso)
 {
 	struct net *n = p->net;
 	uint8_t h[TCP_MAX_HLEN];
@@ -132,10 +135,28 @@ static int tcp_xmit(struct tcp_pcb *p, uint32_t seq, uint8_t flags, uint32_t off
 	v[0].len = hlen;
 	unsigned nv = 1 + tcp_ring_iov(&p->snd, off, len, v + 1);
 	struct cksum c;
+	struct netif_frame_meta meta, *mp = NULL;
 	net_cksum_pseudo(&c, p->laddr, p->raddr, IP_PROTO_TCP, (uint32_t)(hlen + len));
-	for (unsigned i = 0; i < nv; i++)
-		cksum_add(&c, v[i].base, v[i].len);
-	buf_store_be16(h + 16, cksum_finish(&c));
+	if (n->cfg.offload & NETIF_F_CSUM) {
+		/* The link sums from the TCP header on, over a field that
+		 * holds the pseudo-header's sum. */
+		buf_store_be16(h + 16, (uint16_t)~cksum_finish(&c));
+		meta = (struct netif_frame_meta){
+			.flags = NETIF_META_CSUM_PARTIAL,
+			.csum_start = ETH_HLEN + IP_HLEN,
+			.csum_offset = 16,
+		};
+		if (gso && len > gso) {
+			meta.gso_type = NETIF_GSO_TCPV4;
+			meta.gso_size = (uint16_t)gso;
+			meta.hdr_len = (uint16_t)(ETH_HLEN + IP_HLEN + hlen);
+		}
+		mp = &meta;
+	} else {
+		for (unsigned i = 0; i < nv; i++)
+			cksum_add(&c, v[i].base, v[i].len);
+		buf_store_be16(h + 16, cksum_finish(&c));
+	}
 	if (flags & TH_ACK) {
 		p->last_ack_sent = p->rcv_nxt;
 		p->rcv_unacked = 0;
@@ -145,7 +166,23 @@ static int tcp_xmit(struct tcp_pcb *p, uint32_t seq, uint8_t flags, uint32_t off
 	n->st.tcp_out++;
 	if (flags & TH_RST)
 		n->st.tcp_rst_out++;
-	return ipv4_output(n, IP_PROTO_TCP, p->laddr, p->raddr, true, v, nv, hlen + len);
+	return ipv4_output_meta(n, IP_PROTO_TCP, p->laddr, p->raddr, true, v, nv, hlen + len, mp);
+}
+
+static int tcp_xmit(struct tcp_pcb *p, uint32_t seq, uint8_t flags, uint32_t off, uint32_t len,
+                    const uint8_t *opts, size_t olen)
+{
+	return tcp_xmit_gso(p, seq, flags, off, len, opts, olen, 0);
+}
+
+/* With segmentation offload: payload room of one super-segment whose
+ * options take olen bytes (0 without). */
+static uint32_t tso_room(const struct tcp_pcb *p, size_t olen)
+{
+	const struct net_config *c = &p->net->cfg;
+	if (!(c->offload & NETIF_F_TSO4))
+		return 0;
+	return c->gso_max - IP_HLEN - TCP_HLEN - (uint32_t)olen;
 }
 
 /* Options of a segment after the handshake: timestamps and SACK blocks. */
@@ -362,6 +399,22 @@ void tcp_output(struct tcp_pcb *p)
 			break;
 		}
 		force = false;
+		uint32_t gso = 0;
+		if (len == smax && tso_room(p, olen) > smax) {
+			/* Every further full segment the windows allow leaves in
+			 * the same super-segment, and the tail too when it would
+			 * go at once anyway (Nagle off, or the FIN behind it). */
+			uint32_t can = NET_MIN(NET_MIN(avail, usable), tso_room(p, olen));
+			uint32_t big = can / smax * smax;
+			bool tail_fin = (p->flags & TF_FIN_QUEUED) && p->snd_nxt + can == p->fin_seq;
+			if (can == avail && can > big && ((p->flags & TF_NODELAY) || tail_fin))
+				big = can;
+			if (big > len) {
+				len = big;
+				gso = smax;
+				fin = (p->flags & TF_FIN_QUEUED) && p->snd_nxt + len == p->fin_seq;
+			}
+		}
 		uint8_t flags = TH_ACK;
 		if (fin)
 			flags |= TH_FIN;
@@ -374,7 +427,7 @@ void tcp_output(struct tcp_pcb *p)
 		}
 		if (retransmitting)
 			n->st.tcp_rexmt++;
-		tcp_xmit(p, p->snd_nxt, flags, off, len, o, olen);
+		tcp_xmit_gso(p, p->snd_nxt, flags, off, len, o, olen, gso);
 		p->snd_nxt += len + (fin ? 1 : 0);
 		if (SEQ_GT(p->snd_nxt, p->snd_max))
 			p->snd_max = p->snd_nxt;

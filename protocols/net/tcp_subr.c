@@ -580,7 +580,11 @@ long tcp_recv(struct tcp_pcb *p, void *buf, size_t len)
 			uint32_t cur = SEQ_GT(p->rcv_adv, p->rcv_nxt) ? p->rcv_adv - p->rcv_nxt : 0;
 			uint32_t win = tcp_rcv_window(p);
 			uint32_t step = NET_MIN(p->rcv.cap / 2, 2u * p->rcv_mss);
-			if (win > cur && win - cur >= step && (cur <= p->rcv.cap / 2 || win - cur >= p->rcv.cap / 4))
+			/* With tcp_ack_on_read, data ACKs wait for this read. */
+			bool owed = n->cfg.tun.tcp_ack_on_read && (p->flags & TF_DELACK) &&
+			            p->rcv_unacked > p->rcv_mss - ((p->flags & TF_TS) ? 12u : 0u);
+			if (owed ||
+			    (win > cur && win - cur >= step && (cur <= p->rcv.cap / 2 || win - cur >= p->rcv.cap / 4)))
 				tcp_send_ack(p);
 		}
 		return (long)k;

@@ -129,7 +129,7 @@ void udp_input(struct net *n, const struct ip_rx *rx)
 		n->st.udp_bad++;
 		return;
 	}
-	if (buf_load_be16(h + 6) != 0) {
+	if (buf_load_be16(h + 6) != 0 && !rx->csum_ok) {
 		struct cksum c;
 		net_cksum_pseudo(&c, rx->src, rx->dst, IP_PROTO_UDP, ulen);
 		cksum_add(&c, h, ulen);

@@ -530,4 +530,54 @@ static inline void fake_peer_free(struct fake_peer *pe)
 	pe->last = NULL;
 }
 
+/* ---- a byte stream over a flow, for transfer tests ------------------------------ */
+
+/* Bytes from a seeded pattern, so that a receiver can check each one. */
+static inline uint8_t fake_pattern(uint64_t i, unsigned salt)
+{
+	uint64_t x = (i + salt) * UINT64_C(0x9e3779b97f4a7c15);
+	return (uint8_t)(x >> 56);
+}
+
+/* One end of a transfer: sends total pattern bytes (salt_out), then shuts
+ * down; reads and checks what comes (salt_in) until the end of stream. */
+struct fake_stream {
+	struct tcp_pcb *p;
+	uint64_t sent, rcvd, total;
+	unsigned salt_out, salt_in;
+	bool shut, eof, bad, shut_failed;
+};
+
+/* Send what fits, shut down when all is sent, read what is there. */
+static inline void fake_stream_pump(struct fake_stream *s)
+{
+	uint8_t buf[16384];
+	while (s->sent < s->total) {
+		size_t k = s->total - s->sent < sizeof buf ? (size_t)(s->total - s->sent) : sizeof buf;
+		for (size_t i = 0; i < k; i++)
+			buf[i] = fake_pattern(s->sent + i, s->salt_out);
+		struct io_vec v = { buf, k };
+		long r = tcp_send(s->p, &v, 1);
+		if (r <= 0)
+			break;
+		s->sent += (uint64_t)r;
+	}
+	if (s->sent == s->total && !s->shut) {
+		if (tcp_shutdown(s->p) != 0)
+			s->shut_failed = true;
+		s->shut = true;
+	}
+	for (;;) {
+		long r = tcp_recv(s->p, buf, sizeof buf);
+		if (r == 0)
+			s->eof = true;
+		if (r <= 0)
+			break;
+		for (long i = 0; i < r; i++)
+			if (buf[i] != fake_pattern(s->rcvd + (uint64_t)i, s->salt_in))
+				s->bad = true;
+		s->rcvd += (uint64_t)r;
+	}
+}
+
 #endif

@@ -9,51 +9,6 @@
 #define IP_A FAKE_IP(10, 0, 0, 1)
 #define IP_B FAKE_IP(10, 0, 0, 2)
 
-static uint8_t pattern(uint64_t i, unsigned salt)
-{
-	uint64_t x = (i + salt) * UINT64_C(0x9e3779b97f4a7c15);
-	return (uint8_t)(x >> 56);
-}
-
-struct stream {
-	struct tcp_pcb *p;
-	uint64_t sent, rcvd, total;
-	unsigned salt_out, salt_in;
-	bool shut, eof, bad;
-};
-
-static void pump(struct stream *s)
-{
-	uint8_t buf[16384];
-	while (s->sent < s->total) {
-		size_t k = s->total - s->sent < sizeof buf ? (size_t)(s->total - s->sent) : sizeof buf;
-		for (size_t i = 0; i < k; i++)
-			buf[i] = pattern(s->sent + i, s->salt_out);
-		struct io_vec v = { buf, k };
-		long r = tcp_send(s->p, &v, 1);
-		if (r <= 0)
-			break;
-		s->sent += (uint64_t)r;
-	}
-	if (s->sent == s->total && !s->shut) {
-		CHECK_EQ_INT(tcp_shutdown(s->p), 0);
-		s->shut = true;
-	}
-	for (;;) {
-		long r = tcp_recv(s->p, buf, sizeof buf);
-		if (r == 0) {
-			s->eof = true;
-			break;
-		}
-		if (r < 0)
-			break;
-		for (long i = 0; i < r; i++)
-			if (buf[i] != pattern(s->rcvd + (uint64_t)i, s->salt_in))
-				s->bad = true;
-		s->rcvd += (uint64_t)r;
-	}
-}
-
 static void run(const char *name, unsigned loss, unsigned reorder, unsigned dup, uint64_t seed,
                 uint64_t bytes, uint64_t limit_s)
 {
@@ -73,7 +28,7 @@ static void run(const char *name, unsigned loss, unsigned reorder, unsigned dup,
 	net_up(w.net[1]);
 
 	struct tcp_listener *l;
-	struct stream a = { 0 }, b = { 0 };
+	struct fake_stream a = { 0 }, b = { 0 };
 	CHECK_EQ_INT(tcp_listen(w.net[0], 0, 80, 4, &l), 0);
 	CHECK_EQ_INT(tcp_connect(w.net[1], IP_A, 80, &b.p), 0);
 	uint64_t start = w.now, deadline = w.now + limit_s * FAKE_S;
@@ -90,12 +45,12 @@ static void run(const char *name, unsigned loss, unsigned reorder, unsigned dup,
 	a.salt_out = b.salt_in = 1;
 	b.salt_out = a.salt_in = 2;
 	while (w.now < deadline && !(a.eof && b.eof && a.sent == a.total && b.sent == b.total)) {
-		pump(&a);
-		pump(&b);
+		fake_stream_pump(&a);
+		fake_stream_pump(&b);
 		fake_wire_step(&w, deadline);
 	}
 	uint64_t took = w.now - start;
-	CHECK(!a.bad && !b.bad);
+	CHECK(!a.bad && !b.bad && !a.shut_failed && !b.shut_failed);
 	CHECK_EQ_UINT(a.rcvd, bytes);
 	CHECK_EQ_UINT(b.rcvd, bytes);
 	CHECK(a.eof && b.eof);
