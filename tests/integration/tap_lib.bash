@@ -99,7 +99,7 @@ tap_judge() {
 	local pcap=$1 log=$2 except=${3:-} n captured bad
 	command -v tshark >/dev/null || { echo "tshark is not installed (Debian package tshark): $pcap not checked"; return; }
 	captured=$(sed -n 's/.*captured \([0-9]*\) frames.*/\1/p' "$log")
-	n=$(tshark -r "$pcap" 2>/dev/null | wc -l)
+	n=$(tshark -r "$pcap" -T fields -e frame.number 2>/dev/null | wc -l)
 	[ -n "$captured" ] && [ "$n" = "$captured" ] || fail "tshark reads $n frames of ${pcap##*/}, the app captured '$captured'"
 	bad=$(tshark -r "$pcap" -d tcp.port==7777,data -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE \
 		-o udp.check_checksum:TRUE \

@@ -54,7 +54,7 @@ EOF
 	captured=$(sed -n 's/.*captured \([0-9]*\) frames.*/\1/p' "$out/stderr")
 	[ -n "$captured" ] && [ "$captured" -ge 114 ] || fail "capture log: '$captured' frames ($(cat "$out/stderr"))"
 	if command -v tshark >/dev/null; then
-		n=$(tshark -r "$out/plain.pcap" 2>/dev/null | wc -l)
+		n=$(tshark -r "$out/plain.pcap" -T fields -e frame.number 2>/dev/null | wc -l)
 		[ "$n" = "$captured" ] || fail "tshark reads $n frames, the app captured $captured"
 		bad=$(tshark -r "$out/plain.pcap" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
 			-o tcp.check_checksum:TRUE -Y '_ws.malformed || _ws.expert.severity >= warning' 2>/dev/null)
