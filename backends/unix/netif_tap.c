@@ -372,11 +372,15 @@ int netif_tap_connect(struct netif *dev, struct netif_tap *t, const struct netif
 		return -e;
 	}
 	memcpy(t->ifname, ifr.ifr_name, sizeof t->ifname - 1);
+	/* No offload until the user asks: a tap keeps the last setting, and
+	 * one left with offloads by a process that was killed would hand
+	 * super-frames to a reader without the header. */
+	if (ioctl(fd, TUNSETOFFLOAD, 0u) < 0)
+		log_warn(tap, "%s: %s: TUNSETOFFLOAD 0: errno %d", who, t->ifname, errno);
 	if (cfg->offload) {
-		/* The header of struct virtio_net_hdr's size, and no offload
-		 * until the user asks (a tap remembers its last setting). */
+		/* The header of struct virtio_net_hdr's size. */
 		int hlen = (int)VNET_HLEN;
-		if (ioctl(fd, TUNSETVNETHDRSZ, &hlen) < 0 || ioctl(fd, TUNSETOFFLOAD, 0u) < 0) {
+		if (ioctl(fd, TUNSETVNETHDRSZ, &hlen) < 0) {
 			int e = errno;
 			log_error(tap, "%s: %s: cannot set up the virtio-net header: errno %d", who, t->ifname, e);
 			close(fd);
