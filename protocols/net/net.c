@@ -321,6 +321,11 @@ const struct net_stats *net_get_stats(const struct net *n)
 	return &n->st;
 }
 
+const struct net_tunables *net_get_tunables(const struct net *n)
+{
+	return &n->cfg.tun;
+}
+
 int net_tx(struct net *n, const struct io_vec *iov, unsigned niov, const struct netif_frame_meta *meta)
 {
 	int rc = meta ? n->cfg.tx_meta(n->cfg.tx_arg, iov, niov, meta) : n->cfg.tx(n->cfg.tx_arg, iov, niov);

@@ -125,6 +125,8 @@ uint64_t net_next_deadline(const struct net *n);
 void net_run_timers(struct net *n);
 
 const struct net_stats *net_get_stats(const struct net *n);
+/* The tunables in force: the configured ones with every 0 defaulted. */
+const struct net_tunables *net_get_tunables(const struct net *n);
 uint32_t net_addr(const struct net *n);
 
 /* Readiness events delivered to an object's upcall. The upcall runs inside

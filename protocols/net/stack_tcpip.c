@@ -655,6 +655,10 @@ int stack_tcpip_connect(struct stack *dev, struct stack_tcpip *st, const struct 
 	 * burst of data waits for that read and carries the window it
 	 * reopened, one frame instead of two. */
 	nc.tun.tcp_ack_on_read = 1;
+	nc.tun.tcp_msl = cfg->msl;
+	nc.tun.tcp_rto_min = cfg->rto_min;
+	nc.tun.tcp_sndbuf = cfg->sndbuf > UINT32_MAX ? UINT32_MAX : (uint32_t)cfg->sndbuf;
+	nc.tun.tcp_rcvbuf = cfg->rcvbuf > UINT32_MAX ? UINT32_MAX : (uint32_t)cfg->rcvbuf;
 	plat_entropy(nc.secret, sizeof nc.secret);
 	memset(st, 0, sizeof *st);
 	st->netif = netif;

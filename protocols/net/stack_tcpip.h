@@ -31,6 +31,9 @@ struct stack_tcpip_config {
 	struct ipv4_addr gateway;  /* default route; 0 = none */
 	bool dhcp;                 /* get address, prefix and gateway from DHCP instead */
 	uint64_t dhcp_timeout;     /* how long connect waits for a lease (0: 30 s) */
+	uint64_t msl;              /* TCP maximum segment lifetime; TIME_WAIT lasts 2*MSL (0: 30 s) */
+	uint64_t rto_min;          /* lower bound of TCP's retransmission timeout (0: 200 ms) */
+	uint64_t sndbuf, rcvbuf;   /* TCP send and receive buffer per flow, bytes (0: 256 KiB) */
 };
 
 /* With cfg->dhcp, returns once a lease is bound, or -ETIMEDOUT (logged)

@@ -136,10 +136,22 @@ int main(void)
 	nic_b.peer = &nic_a;
 	timer_init(&nic_a.deliver, nic_deliver, &nic_a);
 	timer_init(&nic_b.deliver, nic_deliver, &nic_b);
-	struct stack_tcpip_config ca = { .ip = { { IP_A }, 24 } }, cb = { .ip = { { IP_B }, 24 } };
+	struct stack_tcpip_config ca = { .ip = { { IP_A }, 24 }, .msl = 5 * 1000 * MS, .rto_min = 300 * MS,
+	                                .sndbuf = 100 * 1024, .rcvbuf = 512 * 1024 }, cb = { .ip = { { IP_B }, 24 } };
 	CHECK_EQ_INT(stack_tcpip_connect(&sa, &sa_state, &ca, &netif_a), 0);
 	CHECK_EQ_INT(stack_tcpip_connect(&sb, &sb_state, &cb, &netif_b), 0);
 	CHECK_EQ_STR(sa.ops->name, "tcpip");
+	/* The device's parameters reach the protocol tunables; 0 keeps the
+	 * defaults. */
+	const struct net_tunables *ta = net_get_tunables(stack_tcpip_net(&sa_state));
+	const struct net_tunables *tb = net_get_tunables(stack_tcpip_net(&sb_state));
+	CHECK_EQ_UINT(ta->tcp_msl, 5 * 1000 * MS);
+	CHECK_EQ_UINT(ta->tcp_rto_min, 300 * MS);
+	CHECK_EQ_UINT(ta->tcp_sndbuf, 128 * 1024);
+	CHECK_EQ_UINT(ta->tcp_rcvbuf, 512 * 1024);
+	CHECK_EQ_UINT(tb->tcp_msl, 30 * 1000 * MS);
+	CHECK_EQ_UINT(tb->tcp_rto_min, 200 * MS);
+	CHECK_EQ_UINT(tb->tcp_sndbuf, 256 * 1024);
 	S.srv = &sa;
 	S.cli = &sb;
 	S.srv_addr = IP_A;
