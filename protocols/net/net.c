@@ -210,7 +210,7 @@ static void fill_defaults(struct net_tunables *t)
 	DEF(tcp_keep_idle, 7200 * NS_PER_S);
 	DEF(tcp_keep_intvl, 75 * NS_PER_S);
 	DEF(tcp_keep_count, 9);
-	DEF(tcp_syn_backlog, 256);
+	DEF(tcp_syn_backlog, 4096);
 	DEF(tcp_challenge_ack, 1000);
 	DEF(tcp_hash, 1024);
 }

@@ -39,7 +39,7 @@ struct net_tunables {
 	uint64_t tcp_keep_idle;     /* 7200 s */
 	uint64_t tcp_keep_intvl;    /* 75 s */
 	uint32_t tcp_keep_count;    /* 9 */
-	uint32_t tcp_syn_backlog;   /* 256: half-open connections per listener */
+	uint32_t tcp_syn_backlog;   /* 4096: half-open connections per listener (664 bytes each) */
 	uint32_t tcp_challenge_ack; /* 1000: challenge ACKs per second (RFC 5961) */
 	uint32_t tcp_iw;            /* 0 = RFC 5681 initial window; else segments */
 	uint32_t tcp_hash;          /* 1024: flow hash buckets (power of 2) */
