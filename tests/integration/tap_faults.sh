@@ -9,8 +9,13 @@
 #   kernel sends; the egress hook sees segmentation-offload packets before
 #   they are cut into frames, so a drop there can take several frames).
 # Under each: 20 transfers of 10 MiB each way through echo (4 connections
-# at a time), SHA-256 of every echo checked, within 90 s (about 10 s
-# here), then 200 connections open at once, done within 60 s (2-7 s here).
+# at a time), SHA-256 of every echo checked, then 200 connections open at
+# once, done within 60 s (2-7 s here). The transfers' bound is 90 s under
+# the fault injection (7-10 s here) and 240 s under nftables (50-65 s
+# here): the app's segmentation offload is on there, so one drop takes a
+# whole 64 KiB super-segment (up to 44 frames), and the stack recovers
+# from such bursts slowly (about 30 Mb/s each way; a known limit, see
+# docs/network.md). The fault injection turns offloads off, as on a wire.
 set -u
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/tap_lib.bash"
@@ -20,10 +25,12 @@ client=$TOP/tests/integration/tap_client.py
 
 tap_build echo
 
-# transfers WHAT: the bulk transfers and the connections, timed.
+# transfers WHAT LIMIT: the bulk transfers (within LIMIT seconds) and the
+# connections, timed.
 transfers() {
-	local t0=$SECONDS
-	nsx timeout 150 /usr/bin/python3 "$client" bulk 10.0.0.2 7777 $((10 << 20)) 20 4 90 || fail "20 transfers $1"
+	local t0=$SECONDS limit=$2
+	nsx timeout $((limit + 60)) /usr/bin/python3 "$client" bulk 10.0.0.2 7777 $((10 << 20)) 20 4 "$limit" ||
+		fail "20 transfers $1 within $limit s"
 	nsx timeout 100 /usr/bin/python3 "$client" conns 10.0.0.2 7777 200 60 || fail "200 connections $1"
 	echo "$1: done in $((SECONDS - t0)) s"
 }
@@ -32,7 +39,7 @@ transfers() {
 seed=${TAP_FAULT_SEED:-$RANDOM}
 spec=loss:5,reorder:10,dup:1,seed:$seed
 if tap_start echo 7777 --net_netif-fault="$spec"; then
-	transfers "with --net_netif-fault=$spec"
+	transfers "with --net_netif-fault=$spec" 90
 	tap_stop echo "$out/echo.stderr"
 	grep -o 'fault [rt]x: .*' "$out/echo.stderr"
 	grep -q 'fault rx: [1-9][0-9]* frames, [1-9][0-9]* lost' "$out/echo.stderr" || fail "no rx losses counted"
@@ -53,7 +60,7 @@ else
 		echo "no netdev egress hook in this kernel: drops on the tap's ingress only"
 	fi
 	if tap_start echo 7777; then
-		transfers "with nftables dropping 5%"
+		transfers "with nftables dropping 5%" 240
 		tap_stop echo "$out/echo.stderr"
 	fi
 	nsx nft list table netdev loss | grep -o 'hook [a-z]*\|counter packets [0-9]*' | paste -d' ' - - |
