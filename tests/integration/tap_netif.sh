@@ -19,10 +19,19 @@ mac=02:00:00:5e:00:02
 
 # start ARGS...: run the responder in the namespace, wait until it is ready.
 start() {
+	local ifname=tap0 a
+	for a in "$@"; do case $a in --net-ifname=*) ifname=${a#--net-ifname=} ;; esac; done
 	ip netns exec "$ns" "$bin" --net-mac=$mac "$@" >"$out/stdout" 2>"$out/stderr" &
 	pid=$!
 	for _ in $(seq 100); do
-		grep -q '^responder: ready' "$out/stdout" 2>/dev/null && return 0
+		# Ready, and the kernel sees the link up: the carrier-on event of a
+		# tap reattached within a second of its last change is applied
+		# late (linkwatch), and until then the kernel drops what it sends.
+		# (A tap's operstate reads "unknown" once that event is applied,
+		# "down" before.)
+		if grep -q '^responder: ready' "$out/stdout" 2>/dev/null; then
+			case $(nsx cat /sys/class/net/$ifname/operstate 2>/dev/null) in up | unknown) return 0 ;; esac
+		fi
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
