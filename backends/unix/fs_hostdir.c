@@ -307,43 +307,31 @@ static int hostdir_mkdir(void *state, const char *path)
 	return rc;
 }
 
+struct list_ctx {
+	fs_list_fn fn;
+	void *arg;
+};
+
+/* An entry that is neither file nor folder is left out. */
+static int list_entry(void *arg, const char *name, int fd)
+{
+	struct list_ctx *c = arg;
+	struct fs_stat sb;
+	return fh_fill(fd, &sb) == 0 ? c->fn(c->arg, name, &sb) : 0;
+}
+
 static int hostdir_list(void *state, const char *dir, fs_list_fn fn, void *arg)
 {
 	struct fs_hostdir *st = state;
 	char path[FH_PATH_MAX + 256 + 2];
-	char **names;
-	size_t n;
 	int rc = fh_clean(dir, path, FH_PATH_MAX);
 	if (rc < 0)
 		return rc;
 	int dfd = fh_openat2(st->dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (dfd < 0)
 		return dfd;
-	/* Every name first, then the callbacks (which may block the fiber or
-	 * change the folder) with no descriptor held. */
-	if ((rc = hostdir_names(dfd, &names, &n)) < 0)
-		return rc;
-	/* Each entry resolved from the root like an open: a link leading
-	 * out, or to something that is neither file nor folder, is left out. */
-	size_t prefix = strcmp(path, ".") == 0 ? 0 : strlen(path);
-	if (prefix > 0)
-		path[prefix++] = '/';
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		size_t nl = strlen(names[i]);
-		if (prefix + nl >= sizeof path)
-			continue;
-		memcpy(path + prefix, names[i], nl + 1);
-		int fd = fh_openat2(st->dirfd, path, O_PATH | O_CLOEXEC, 0);
-		if (fd < 0)
-			continue;
-		struct fs_stat sb;
-		int ok = fh_fill(fd, &sb) == 0;
-		close(fd);
-		if (ok)
-			rc = fn(arg, names[i], &sb);
-	}
-	hostdir_names_free(names, n);
-	return rc;
+	struct list_ctx c = { fn, arg };
+	return hostdir_each(st->dirfd, dfd, path, sizeof path, list_entry, &c);
 }
 
 static const struct fs_ops fs_hostdir_ops = {

@@ -108,3 +108,28 @@ int hostdir_names(int dfd, char ***out, size_t *nout)
 	*nout = n;
 	return 0;
 }
+
+int hostdir_each(int root, int dfd, char *path, size_t size, hostdir_each_fn fn, void *arg)
+{
+	char **names;
+	size_t n;
+	int rc = hostdir_names(dfd, &names, &n);
+	if (rc < 0)
+		return rc;
+	size_t prefix = strcmp(path, ".") == 0 ? 0 : strlen(path);
+	if (prefix > 0 && prefix + 1 < size)
+		path[prefix++] = '/';
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		size_t len = strlen(names[i]);
+		if (prefix + len >= size)
+			continue;
+		memcpy(path + prefix, names[i], len + 1);
+		int fd = hostdir_openat2(root, path, O_PATH | O_CLOEXEC, 0);
+		if (fd < 0)
+			continue;
+		rc = fn(arg, names[i], fd);
+		close(fd);
+	}
+	hostdir_names_free(names, n);
+	return rc;
+}

@@ -112,46 +112,34 @@ static void hostdir_close(void *state, struct kv_file *f)
 	f->handle = (uintptr_t)-1;
 }
 
+struct list_ctx {
+	kv_list_fn fn;
+	void *arg;
+};
+
+/* An entry that is neither file nor folder is left out. */
+static int list_entry(void *arg, const char *name, int fd)
+{
+	struct list_ctx *c = arg;
+	struct stat sb;
+	struct kv_file f;
+	if (fstat(fd, &sb) != 0 || hd_fill(&f, &sb) != 0)
+		return 0;
+	return c->fn(c->arg, name, &f);
+}
+
 static int hostdir_list(void *state, const char *dir, size_t len, kv_list_fn fn, void *arg)
 {
 	struct kv_hostdir *st = state;
 	char path[KV_PATH_MAX + 1 + 256 + 1];
-	char **names;
-	size_t n;
 	int rc = hd_cpath(path, KV_PATH_MAX + 1, dir, len);
-
 	if (rc < 0)
 		return rc;
 	int dfd = hd_openat2(st->dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return dfd;
-	/* Every name first, so the callback (which may block the fiber)
-	 * runs with no descriptor held. */
-	if ((rc = hostdir_names(dfd, &names, &n)) < 0)
-		return rc;
-
-	/* Each entry is resolved from the folder's root like an open would,
-	 * so a link pointing outside is left out rather than described. */
-	size_t prefix = len;
-	if (len > 0)
-		path[prefix++] = '/';
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		size_t nl = strlen(names[i]);
-		if (prefix + nl >= sizeof path)
-			continue;
-		memcpy(path + prefix, names[i], nl + 1);
-		int fd = hd_openat2(st->dirfd, path, O_PATH | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		struct stat sb;
-		struct kv_file f;
-		int ok = fstat(fd, &sb) == 0 && hd_fill(&f, &sb) == 0;
-		close(fd);
-		if (ok)
-			rc = fn(arg, names[i], &f);
-	}
-	hostdir_names_free(names, n);
-	return rc;
+	struct list_ctx c = { fn, arg };
+	return hostdir_each(st->dirfd, dfd, path, sizeof path, list_entry, &c);
 }
 
 static const struct kv_ops kv_hostdir_ops = {
