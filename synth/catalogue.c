@@ -74,6 +74,26 @@ static char *word_of(struct lx *x, const char *what, bool (*ok)(const char *, si
 	return arena_strndup(x->a, s, n);
 }
 
+/* The rest of the line as words of one class, each kept with its
+ * position (struct word) in out; at least one is required. */
+static void words_to_eol(struct lx *x, struct vec *out, const char *what, bool (*ok)(const char *, size_t),
+                         const char *form, const char *none)
+{
+	size_t before = out->n;
+	while (!lx_at_eol(x)) {
+		struct pos p;
+		char *s = word_of(x, what, ok, form, &p);
+		if (!s)
+			return;
+		struct word *w = arena_alloc(x->a, sizeof *w);
+		w->s = s;
+		w->pos = p;
+		vec_push(x->a, out, w);
+	}
+	if (out->n == before)
+		lx_expected(x, "%s", none);
+}
+
 static bool ok_path(const char *s, size_t n)
 {
 	if (s[0] == '/')
@@ -227,33 +247,11 @@ static void impl_stmt(struct cp *cp, const char *kw, size_t n, struct pos kwpos)
 	if (KW("summary")) {
 		single(cp, S_SUMMARY, kwpos, "summary", NULL, NULL, &im->summary);
 	} else if (KW("targets")) {
-		size_t before = im->targets.n;
-		while (!lx_at_eol(x)) {
-			struct pos p;
-			char *s = word_of(x, "target name", name_is_target, "[a-z][a-z0-9-]*", &p);
-			if (!s)
-				return;
-			struct word *w = arena_alloc(x->a, sizeof *w);
-			w->s = s;
-			w->pos = p;
-			vec_push(x->a, &im->targets, w);
-		}
-		if (im->targets.n == before)
-			lx_expected(x, "one or more target names after 'targets'");
+		words_to_eol(x, &im->targets, "target name", name_is_target, "[a-z][a-z0-9-]*",
+		             "one or more target names after 'targets'");
 	} else if (KW("layers")) {
-		size_t before = im->layers.n;
-		while (!lx_at_eol(x)) {
-			struct pos p;
-			char *s = word_of(x, "protocol layer", name_is_layer, "[a-z][a-z0-9]*, alternatives joined by '/'", &p);
-			if (!s)
-				return;
-			struct word *w = arena_alloc(x->a, sizeof *w);
-			w->s = s;
-			w->pos = p;
-			vec_push(x->a, &im->layers, w);
-		}
-		if (im->layers.n == before)
-			lx_expected(x, "one or more protocol layers after 'layers'");
+		words_to_eol(x, &im->layers, "protocol layer", name_is_layer,
+		             "[a-z][a-z0-9]*, alternatives joined by '/'", "one or more protocol layers after 'layers'");
 	} else if (KW("header")) {
 		single(cp, S_HEADER, kwpos, "header path", ok_path, "a path relative to the synth home", &im->header);
 	} else if (KW("symbol")) {
