@@ -188,6 +188,30 @@ static void teardown(void)
 	}
 }
 
+/* After a device failed to connect: the values its run-time options had,
+ * since a wrong or missing one (a path, an address) is the usual cause and
+ * a default the user never saw is easy to miss. */
+static void diag_device_params(const struct runtime_app *app, const char *device)
+{
+	size_t dl = strlen(device);
+	char line[400];
+	size_t n = 0;
+	for (size_t i = 0; i < app->nparams; i++) {
+		const struct param_def *p = &app->params[i];
+		if (!p->runtime || strncmp(p->name, device, dl) != 0 || p->name[dl] != '-')
+			continue;
+		char val[160];
+		if (param_format(p->type, p->dest, val, sizeof val) < 0)
+			continue;
+		int k = fmt_snprintf(line + n, sizeof line - n, " --%s=%s", p->name, val);
+		if (k < 0 || (size_t)k >= sizeof line - n)
+			break;
+		n += (size_t)k;
+	}
+	if (n > 0)
+		diag("%s: the options of device '%s' were%s (see --help)\n", app->name, device, line);
+}
+
 /* Decide the exit code (the first decision wins). */
 static void decide(int code)
 {
@@ -219,6 +243,7 @@ static void main_fiber(void *arg)
 			}
 			diag("%s: cannot connect device '%s' (%s %s): %s (%s)\n", app->name, d->name, d->kind,
 			     d->impl, en, err_text(rc));
+			diag_device_params(app, d->name);
 			decide(1);
 			teardown();
 			sched_stop(R.code);

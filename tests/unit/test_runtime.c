@@ -40,7 +40,7 @@ static void disconnect_c(void) { tr("d:c"); }
 
 static const struct devtab_entry devices[] = {
 	{ "a", "console", "fake", connect_a, disconnect_a },
-	{ "b", "stack", "fake", connect_b, disconnect_b },
+	{ "net", "stack", "fake", connect_b, disconnect_b },
 	{ "c", "kv", "fake", connect_c, disconnect_c },
 };
 
@@ -169,7 +169,7 @@ static void test_overrides(void)
 
 	const char *a3[] = { "--log=runtime:debug", NULL };
 	CHECK_EQ_INT(run(a3), 0);
-	HAS("runtime: connecting b (stack fake)");
+	HAS("runtime: connecting net (stack fake)");
 	HAS("runtime: disconnecting a (console fake)");
 	const char *a4[] = { "--log", "runtime:info", NULL };
 	CHECK_EQ_INT(run(a4), 0);
@@ -244,7 +244,13 @@ static void test_connect_failure(void)
 	fail_b = -EADDRINUSE;
 	CHECK_EQ_INT(run(NULL), 1);
 	CHECK_EQ_STR(trace, "c:a c:b d:a");
-	HAS("test: cannot connect device 'b' (stack fake): EADDRINUSE (address already in use)\n");
+	HAS("test: cannot connect device 'net' (stack fake): EADDRINUSE (address already in use)\n");
+	/* The failed device's run-time options follow, as they were set. */
+	HAS("test: the options of device 'net' were --net-port=8080 --net-ip=10.0.0.2/24 (see --help)\n");
+	const char *a1[] = { "--net-port=81", "--verbose=true", NULL };
+	CHECK_EQ_INT(run(a1), 1);
+	HAS("were --net-port=81 --net-ip=10.0.0.2/24 (see --help)\n");
+	CHECK(!strstr(output, "verbose")); /* an app option, not the device's */
 	fail_b = -4242;
 	CHECK_EQ_INT(run(NULL), 1);
 	HAS("error -4242");
