@@ -26,14 +26,15 @@ _Static_assert(offsetof(struct io_vec, base) == offsetof(struct iovec, iov_base)
 _Static_assert(offsetof(struct io_vec, len) == offsetof(struct iovec, iov_len), "io_vec layout");
 
 /* Listeners, flows and UDP sockets share one handle layout; the public
- * opaque types are thin wrappers around it. */
+ * opaque types are thin wrappers around it. When fibers may free it, and
+ * what they see, is devices/stack_handle.h's part; this file adds the
+ * socket and the recycling of handles. */
 struct stack_socket_handle {
+	struct stack_handle base;
 	struct unix_io io;
-	struct stack_socket *owner;
-	struct stack_socket_handle *next, *prev; /* in owner->live while open */
-	unsigned busy;  /* fibers parked on io */
-	bool released;  /* the app closed it while fibers were parked: the last one frees it */
+	struct stack_socket_handle *next_spare; /* in st->spare while not open */
 };
+_Static_assert(offsetof(struct stack_socket_handle, base) == 0, "handle layout");
 
 struct stack_listener {
 	struct stack_socket_handle h;
@@ -60,6 +61,13 @@ struct stack_udp {
 #endif
 static const unsigned spare_max = SPARE_MAX;
 
+static void spare_put(struct stack_socket *st, struct stack_socket_handle *h)
+{
+	h->next_spare = st->spare;
+	st->spare = h;
+	st->nspare++;
+}
+
 /* Wrap fd (now owned: closed on failure) in a handle registered with
  * epoll. Returns 0 or a negative errno. */
 static int handle_adopt(struct stack_socket *st, int fd, struct stack_socket_handle **out)
@@ -67,7 +75,7 @@ static int handle_adopt(struct stack_socket *st, int fd, struct stack_socket_han
 	struct stack_socket_handle *h = st->spare;
 
 	if (h) {
-		st->spare = h->next;
+		st->spare = h->next_spare;
 		st->nspare--;
 	} else {
 		h = plat_alloc(sizeof *h);
@@ -82,75 +90,46 @@ static int handle_adopt(struct stack_socket *st, int fd, struct stack_socket_han
 	 * wrong costs one EAGAIN per connection, not a trip through epoll. */
 	h->io.can_read = true;
 	h->io.can_write = true;
-	h->owner = st;
-	h->busy = 0;
-	h->released = false;
 	int rc = unix_io_add(&h->io, fd);
 	if (rc < 0) {
 		close(fd);
-		h->next = st->spare;
-		st->spare = h;
-		st->nspare++;
+		spare_put(st, h);
 		return rc;
 	}
-	h->prev = NULL;
-	h->next = st->live;
-	if (st->live)
-		st->live->prev = h;
-	st->live = h;
+	stack_handle_open(&st->handles, &h->base);
 	*out = h;
 	return 0;
 }
 
-static void handle_free(struct stack_socket_handle *h)
+/* The helper's free_fn: nobody can reach h any more. */
+static void handle_free(void *arg, struct stack_handle *b)
 {
-	struct stack_socket *st = h->owner;
+	struct stack_socket *st = arg;
+	struct stack_socket_handle *h = (struct stack_socket_handle *)b;
 
-	if (!st->down && st->nspare < spare_max) {
-		h->next = st->spare;
-		st->spare = h;
-		st->nspare++;
-	} else {
+	if (!st->handles.down && st->nspare < spare_max)
+		spare_put(st, h);
+	else
 		plat_free(h);
-	}
 }
 
-/* The app is done with h. A fiber still parked on it (another fiber's
- * read, say) is woken with -ECANCELED and frees h on its way out, so
- * nobody touches freed memory. */
+/* The app is done with h. Closing the socket wakes the fibers parked on
+ * it. */
 static void handle_close(struct stack_socket_handle *h)
 {
-	struct stack_socket *st = h->owner;
-
-	if (h->prev)
-		h->prev->next = h->next;
-	else if (st->live == h)
-		st->live = h->next;
-	if (h->next)
-		h->next->prev = h->prev;
-	h->next = h->prev = NULL;
 	unix_io_close(&h->io);
-	if (h->busy)
-		h->released = true;
-	else
-		handle_free(h);
+	stack_handle_close(&h->base);
 }
 
 /* Park the fiber until h is readable (or writable). On an error return,
  * h may have been freed: the caller must return at once. */
 static int handle_wait(struct stack_socket_handle *h, bool write, uint64_t deadline)
 {
-	h->busy++;
-	int rc = write ? unix_io_wait_writable(&h->io, deadline) : unix_io_wait_readable(&h->io, deadline);
-	h->busy--;
-	if (h->released) {
-		if (h->busy == 0)
-			handle_free(h);
-		return -ECANCELED;
-	}
-	if (rc == -EBADF && h->owner->down)
-		rc = -ENETDOWN;
-	return rc;
+	int rc = stack_handle_wait_begin(&h->base);
+	if (rc < 0)
+		return rc;
+	rc = write ? unix_io_wait_writable(&h->io, deadline) : unix_io_wait_readable(&h->io, deadline);
+	return stack_handle_wait_end(&h->base, rc);
 }
 
 /* A syscall on h failed with err (or was skipped, as EAGAIN, because the
@@ -169,7 +148,7 @@ static int handle_again(struct stack_socket_handle *h, bool write, int err, uint
 		return handle_wait(h, write, deadline);
 	}
 	/* Disconnect closed the socket under the app: say why. */
-	if (err == EBADF && h->owner->down)
+	if (err == EBADF && h->base.set->down)
 		return -ENETDOWN;
 	return -err;
 }
@@ -228,7 +207,7 @@ static int sock_tcp_listen(void *state, const struct ip_endpoint *local, int bac
 	struct stack_socket *st = state;
 	struct stack_socket_handle *h;
 
-	if (st->down)
+	if (st->handles.down)
 		return -ENETDOWN;
 	int fd = socket_bound(SOCK_STREAM, local, backlog);
 	int rc = fd < 0 ? fd : handle_adopt(st, fd, &h);
@@ -286,7 +265,7 @@ static int sock_tcp_connect(void *state, const struct ip_endpoint *remote, struc
 	struct stack_socket *st = state;
 	struct sockaddr_in sa;
 
-	if (st->down)
+	if (st->handles.down)
 		return -ENETDOWN;
 	if (!remote)
 		return -EINVAL;
@@ -471,7 +450,7 @@ static int sock_udp_bind(void *state, const struct ip_endpoint *local, struct st
 	struct stack_socket *st = state;
 	struct stack_socket_handle *h;
 
-	if (st->down)
+	if (st->handles.down)
 		return -ENETDOWN;
 	int fd = socket_bound(SOCK_DGRAM, local, 0);
 	int rc = fd < 0 ? fd : handle_adopt(st, fd, &h);
@@ -587,10 +566,9 @@ int stack_socket_connect(struct stack *dev, struct stack_socket *state,
                          const struct stack_socket_config *cfg)
 {
 	(void)cfg;
-	state->live = NULL;
+	stack_handle_set_init(&state->handles, handle_free, state);
 	state->spare = NULL;
 	state->nspare = 0;
-	state->down = false;
 	dev->ops = &stack_socket_ops;
 	dev->state = state;
 	return 0;
@@ -598,14 +576,14 @@ int stack_socket_connect(struct stack *dev, struct stack_socket *state,
 
 void stack_socket_disconnect(struct stack_socket *st)
 {
-	/* Handles stay allocated (and linked) until the app closes them, so
-	 * a fiber still holding one never sees freed memory. */
-	for (struct stack_socket_handle *h = st->live; h; h = h->next)
-		unix_io_close(&h->io);
-	st->down = true;
+	/* Closing the sockets wakes their fibers; the handles stay with the
+	 * app until it closes them. */
+	st->handles.down = true;
+	for (struct stack_handle *h = st->handles.live; h; h = h->next)
+		unix_io_close(&((struct stack_socket_handle *)h)->io);
 	while (st->spare) {
 		struct stack_socket_handle *h = st->spare;
-		st->spare = h->next;
+		st->spare = h->next_spare;
 		plat_free(h);
 	}
 	st->nspare = 0;

@@ -4,17 +4,15 @@
 #ifndef SYNTH_BACKENDS_UNIX_STACK_SOCKET_H
 #define SYNTH_BACKENDS_UNIX_STACK_SOCKET_H
 
-#include <stdbool.h>
-
 #include "devices/stack.h"
+#include "devices/stack_handle.h"
 
 struct stack_socket_handle;
 
 struct stack_socket {
-	struct stack_socket_handle *live;  /* every open listener, flow and UDP socket */
+	struct stack_handle_set handles;   /* open listeners, flows, UDP sockets; .down once disconnected */
 	struct stack_socket_handle *spare; /* freed handles kept for reuse */
 	unsigned nspare;
-	bool down;                         /* disconnected: new sockets are refused */
 };
 
 struct stack_socket_config {

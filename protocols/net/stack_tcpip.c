@@ -5,6 +5,7 @@
  * into net_input from the scheduler's context, and a single scheduler timer
  * tracks the core's earliest protocol deadline. */
 #include <limits.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "lib/fmt.h"
@@ -23,20 +24,20 @@ LOG_SOURCE(dhcp);
 enum handle_kind { H_LISTENER, H_FLOW, H_UDP };
 
 /* Listeners, flows and UDP sockets share one handle layout; the public
- * opaque types wrap it. */
+ * opaque types wrap it. When fibers may free it, and what they see, is
+ * devices/stack_handle.h's part; this file adds the protocol object and
+ * the conditions its upcalls signal. */
 struct tcpip_handle {
-	struct stack_tcpip *st;
-	struct tcpip_handle *next, *prev; /* in st->live while open */
-	struct cond rcond, wcond;         /* readable (or accept), writable (or connected) */
+	struct stack_handle base;
+	struct cond rcond, wcond; /* readable (or accept), writable (or connected) */
 	enum handle_kind kind;
-	unsigned busy;  /* fibers parked on it */
-	bool released;  /* closed by the app while fibers were parked: the last one frees it */
 	union {
 		struct tcp_listener *l;
 		struct tcp_pcb *p;
 		struct udp_pcb *u;
 	} obj;          /* NULL once the stack is down */
 };
+_Static_assert(offsetof(struct tcpip_handle, base) == 0, "handle layout");
 
 struct stack_listener {
 	struct tcpip_handle h;
@@ -121,46 +122,32 @@ static struct tcpip_handle *handle_new(struct stack_tcpip *st, enum handle_kind 
 	struct tcpip_handle *h = plat_calloc(1, sizeof *h);
 	if (!h)
 		return NULL;
-	h->st = st;
 	h->kind = kind;
 	cond_init(&h->rcond);
 	cond_init(&h->wcond);
-	h->next = st->live;
-	if (st->live)
-		st->live->prev = h;
-	st->live = h;
+	stack_handle_open(&st->handles, &h->base);
 	return h;
 }
 
-static void handle_unlink(struct tcpip_handle *h)
+/* The helper's free_fn: nobody can reach h any more. */
+static void handle_free(void *arg, struct stack_handle *h)
 {
-	struct stack_tcpip *st = h->st;
-	if (h->prev)
-		h->prev->next = h->next;
-	else if (st->live == h)
-		st->live = h->next;
-	if (h->next)
-		h->next->prev = h->prev;
-	h->next = h->prev = NULL;
+	(void)arg;
+	plat_free(h);
 }
 
-/* The app is done with h. Fibers still parked on it wake with -ECANCELED
- * and the last one frees it. */
+/* h goes: fibers parked on it wake with -ECANCELED and the last one frees
+ * it. */
 static void handle_release(struct tcpip_handle *h)
 {
-	handle_unlink(h);
-	if (h->busy) {
-		h->released = true;
-		cond_broadcast(&h->rcond);
-		cond_broadcast(&h->wcond);
-	} else {
-		plat_free(h);
-	}
+	cond_broadcast(&h->rcond);
+	cond_broadcast(&h->wcond);
+	stack_handle_close(&h->base);
 }
 
 /* The app's close of any handle: the protocol object goes (gracefully
  * for a flow), then the handle. */
-static void handle_close(struct tcpip_handle *h)
+static void handle_close(struct stack_tcpip *st, struct tcpip_handle *h)
 {
 	if (h->obj.p) {
 		switch (h->kind) {
@@ -176,7 +163,6 @@ static void handle_close(struct tcpip_handle *h)
 		}
 	}
 	h->obj.p = NULL;
-	struct stack_tcpip *st = h->st;
 	handle_release(h);
 	rearm(st);
 }
@@ -184,19 +170,10 @@ static void handle_close(struct tcpip_handle *h)
 /* Park on c. On an error return h may be gone: return at once. */
 static int handle_wait(struct tcpip_handle *h, struct cond *c, uint64_t deadline)
 {
-	h->busy++;
-	int rc = cond_wait(c, deadline);
-	h->busy--;
-	/* Closed by the app, or the stack went down under it: either way
-	 * the wait was cancelled (as the socket stack reports it). */
-	if (h->released) {
-		if (h->busy == 0)
-			plat_free(h);
-		return -ECANCELED;
-	}
-	if (!h->obj.p)
-		return -ECANCELED;
-	return rc;
+	int rc = stack_handle_wait_begin(&h->base);
+	if (rc < 0)
+		return rc;
+	return stack_handle_wait_end(&h->base, cond_wait(c, deadline));
 }
 
 /* ---- DHCP ------------------------------------------------------------------------- */
@@ -254,14 +231,14 @@ static int wait_for_address(struct stack_tcpip *st, uint64_t deadline)
 	uint64_t limit = plat_monotonic_ns() + st->dhcp_timeout;
 	if (deadline > limit)
 		deadline = limit;
-	while (!st->down && net_addr(st->net) == 0) {
+	while (!st->handles.down && net_addr(st->net) == 0) {
 		int rc = cond_wait(&st->addr_cond, deadline);
 		if (rc == -ETIMEDOUT)
 			return -ENETUNREACH; /* no address to connect from */
 		if (rc < 0)
 			return rc;
 	}
-	return st->down ? -ENETDOWN : 0;
+	return st->handles.down ? -ENETDOWN : 0;
 }
 
 /* ---- TCP -------------------------------------------------------------------------- */
@@ -270,15 +247,14 @@ static int tcpip_tcp_listen(void *state, const struct ip_endpoint *local, int ba
                             struct stack_listener **out)
 {
 	struct stack_tcpip *st = state;
-	if (st->down)
+	if (st->handles.down)
 		return -ENETDOWN;
 	struct tcpip_handle *h = handle_new(st, H_LISTENER);
 	if (!h)
 		return -ENOMEM;
 	int rc = tcp_listen(st->net, local ? local->addr.v : 0, local ? local->port : 0, backlog, &h->obj.l);
 	if (rc < 0) {
-		handle_unlink(h);
-		plat_free(h);
+		handle_release(h);
 		return rc;
 	}
 	tcp_listener_set_upcall(h->obj.l, upcall, h);
@@ -333,9 +309,8 @@ static int tcpip_tcp_accept(void *state, struct stack_listener *l, struct stack_
 
 static void tcpip_tcp_listener_close(void *state, struct stack_listener *l)
 {
-	(void)state;
 	if (l)
-		handle_close(&l->h);
+		handle_close(state, &l->h);
 }
 
 static int tcpip_tcp_connect(void *state, const struct ip_endpoint *remote, struct stack_flow **out,
@@ -343,7 +318,7 @@ static int tcpip_tcp_connect(void *state, const struct ip_endpoint *remote, stru
 {
 	struct stack_tcpip *st = state;
 	struct tcp_pcb *p;
-	if (st->down)
+	if (st->handles.down)
 		return -ENETDOWN;
 	if (!remote)
 		return -EINVAL;
@@ -489,9 +464,8 @@ static int tcpip_tcp_set_option(void *state, struct stack_flow *f, enum stack_op
 
 static void tcpip_tcp_close(void *state, struct stack_flow *f)
 {
-	(void)state;
 	if (f)
-		handle_close(&f->h);
+		handle_close(state, &f->h);
 }
 
 /* ---- UDP ---------------------------------------------------------------------------- */
@@ -499,15 +473,14 @@ static void tcpip_tcp_close(void *state, struct stack_flow *f)
 static int tcpip_udp_bind(void *state, const struct ip_endpoint *local, struct stack_udp **out)
 {
 	struct stack_tcpip *st = state;
-	if (st->down)
+	if (st->handles.down)
 		return -ENETDOWN;
 	struct tcpip_handle *h = handle_new(st, H_UDP);
 	if (!h)
 		return -ENOMEM;
 	int rc = udp_bind(st->net, local ? local->addr.v : 0, local ? local->port : 0, &h->obj.u);
 	if (rc < 0) {
-		handle_unlink(h);
-		plat_free(h);
+		handle_release(h);
 		return rc;
 	}
 	udp_set_upcall(h->obj.u, upcall, h);
@@ -554,9 +527,8 @@ static long tcpip_udp_recvfrom(void *state, struct stack_udp *u, void *buf, size
 
 static void tcpip_udp_close(void *state, struct stack_udp *u)
 {
-	(void)state;
 	if (u)
-		handle_close(&u->h);
+		handle_close(state, &u->h);
 }
 
 static int tcpip_tcp_listener_local(void *state, struct stack_listener *l, struct ip_endpoint *out)
@@ -661,6 +633,7 @@ int stack_tcpip_connect(struct stack *dev, struct stack_tcpip *st, const struct 
 	nc.tun.tcp_rcvbuf = cfg->rcvbuf > UINT32_MAX ? UINT32_MAX : (uint32_t)cfg->rcvbuf;
 	plat_entropy(nc.secret, sizeof nc.secret);
 	memset(st, 0, sizeof *st);
+	stack_handle_set_init(&st->handles, handle_free, NULL);
 	st->netif = netif;
 	timer_init(&st->timer, deadline_fn, st);
 	/* The handler first (frames are dropped until the instance exists),
@@ -690,9 +663,9 @@ int stack_tcpip_connect(struct stack *dev, struct stack_tcpip *st, const struct 
 
 void stack_tcpip_disconnect(struct stack_tcpip *st)
 {
-	if (st->down)
+	if (st->handles.down)
 		return;
-	st->down = true;
+	st->handles.down = true;
 	if (st->dhcp) {
 		/* Give the address back while frames can still go out. */
 		dhcp_stop(st->net, true);
@@ -703,7 +676,8 @@ void stack_tcpip_disconnect(struct stack_tcpip *st)
 	/* Handles outlive the stack until the app closes them: cut them off
 	 * from the protocol objects (freed with the instance) and wake their
 	 * fibers. */
-	for (struct tcpip_handle *h = st->live; h; h = h->next) {
+	for (struct stack_handle *b = st->handles.live; b; b = b->next) {
+		struct tcpip_handle *h = (struct tcpip_handle *)b;
 		h->obj.p = NULL;
 		cond_broadcast(&h->rcond);
 		cond_broadcast(&h->wcond);

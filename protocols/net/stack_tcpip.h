@@ -9,20 +9,19 @@
 
 #include "devices/netif.h"
 #include "devices/stack.h"
+#include "devices/stack_handle.h"
 #include "lib/sched.h"
 
 struct net;
-struct tcpip_handle;
 
 struct stack_tcpip {
 	struct net *net;
 	struct netif *netif;
-	struct timer timer;         /* armed for the stack's next protocol deadline */
-	struct tcpip_handle *live;  /* every open listener, flow and UDP socket */
-	bool down;                  /* disconnected: calls fail with -ENETDOWN */
-	bool dhcp;                  /* the address comes from DHCP */
+	struct timer timer;              /* armed for the stack's next protocol deadline */
+	struct stack_handle_set handles; /* open listeners, flows, UDP sockets; .down once disconnected */
+	bool dhcp;                       /* the address comes from DHCP */
 	uint64_t dhcp_timeout;
-	struct cond addr_cond;      /* DHCP gained or lost the address */
+	struct cond addr_cond;           /* DHCP gained or lost the address */
 };
 
 /* Catalogue parameters. */
@@ -41,7 +40,7 @@ struct stack_tcpip_config {
 int stack_tcpip_connect(struct stack *dev, struct stack_tcpip *state,
                         const struct stack_tcpip_config *cfg, struct netif *netif);
 
-/* Stops the stack: fibers waiting on any handle wake with -ENETDOWN, every
+/* Stops the stack: fibers waiting on any handle wake with -ECANCELED, every
  * later call on a handle fails with -ENETDOWN, and handles stay valid until
  * the app closes them. */
 void stack_tcpip_disconnect(struct stack_tcpip *state);
