@@ -6,7 +6,9 @@
  * Write ordering (the crash-consistency rule the rest of the library
  * relies on; docs/storage.md repeats it):
  *   1. File data and freshly zeroed folder clusters are written at once,
- *      before any FAT entry that makes them part of a chain.
+ *      before any FAT entry that makes them part of a chain (a growing
+ *      file allocates in steps that leave its dirty FAT sectors in the
+ *      cache until the data is out: file.c, growth_step).
  *   2. fat__commit() writes dirty FAT sectors first (each to every FAT
  *      copy, copy 1 first), then dirty folder sectors. A cached folder
  *      sector evicted early forces the FAT sectors out before it, so an

@@ -162,15 +162,31 @@ static long transfer(struct fat_file *f, uint64_t pos, uint8_t *rbuf, const uint
 	return (long)done;
 }
 
+/* Bytes the file's chain covers, from its size (a chain longer than
+ * that, left by a power cut, is relinked past its size when it grows). */
+static uint64_t chain_bytes(const struct fat_file *f)
+{
+	const struct fat_volume *v = f->vol;
+	if (f->first_cluster == 0)
+		return 0;
+	uint64_t n = ((uint64_t)f->size + v->cluster_size - 1) / v->cluster_size;
+	return (n > 0 ? n : 1) * v->cluster_size;
+}
+
+/* Bytes of whole clusters holding the first `bytes` bytes. */
+static uint64_t chain_bytes_upto(const struct fat_file *f, uint64_t bytes)
+{
+	uint64_t cs = f->vol->cluster_size;
+	return (bytes + cs - 1) / cs * cs;
+}
+
 /* Make the chain long enough for `bytes` bytes. */
 static int ensure_clusters(struct fat_file *f, uint64_t bytes)
 {
 	struct fat_volume *v = f->vol;
 	uint32_t cbits = v->sector_shift + v->cluster_shift;
 	uint32_t need = (uint32_t)((bytes + v->cluster_size - 1) >> cbits);
-	uint32_t have = f->first_cluster == 0 ? 0 : (uint32_t)(((uint64_t)f->size + v->cluster_size - 1) >> cbits);
-	if (f->first_cluster != 0 && have == 0)
-		have = 1;
+	uint32_t have = (uint32_t)(chain_bytes(f) >> cbits);
 	if (need <= have)
 		return 0;
 	uint32_t last = 0, first;
@@ -186,7 +202,42 @@ static int ensure_clusters(struct fat_file *f, uint64_t bytes)
 	return 0;
 }
 
-/* Write at pos, growing the file; fills a gap after the old end with zeros. */
+/* How many bytes of new clusters one step of growth takes. Allocating
+ * marks FAT sectors dirty in the cache; were there more of them than the
+ * cache holds, the oldest would be written out before the data of the
+ * clusters they link, against rule 1 of cache.c. So growth goes in steps
+ * whose FAT entries fill at most half the cache (one sector fewer, for an
+ * entry that straddles two, and the link from the chain's old end), and
+ * each step's data is written before the next allocation. */
+static uint64_t growth_step(const struct fat_volume *v)
+{
+	uint32_t per_sector = v->type == FAT_TYPE_12 ? v->sector_size * 2 / 3
+	                      : v->type == FAT_TYPE_16 ? v->sector_size / 2 : v->sector_size / 4;
+	return (uint64_t)per_sector * (FAT_CACHE_SECTORS / 2 - 1) * v->cluster_size;
+}
+
+/* Clusters for the file up to `*end`, at most one growth step past the
+ * `have` bytes its chain covers now. On a volume too full for them, *end
+ * is cut back to what fits. */
+static int grow_to(struct fat_file *f, uint64_t have, uint64_t *end)
+{
+	struct fat_volume *v = f->vol;
+	if (*end - have > growth_step(v))
+		*end = have + growth_step(v);
+	int rc = ensure_clusters(f, *end);
+	if (rc == -ENOSPC && v->free_count != UINT32_MAX && v->free_count > 0) {
+		uint64_t fits = have + (uint64_t)v->free_count * v->cluster_size;
+		if (fits < *end) {
+			*end = fits;
+			rc = ensure_clusters(f, *end);
+		}
+	}
+	return rc;
+}
+
+/* Write at pos, growing the file; fills a gap after the old end with
+ * zeros. Returns the bytes of buf written (short on a full volume), or
+ * an error when none were. */
 static long write_at(struct fat_file *f, uint64_t pos, const uint8_t *buf, size_t len)
 {
 	if (len == 0)
@@ -195,36 +246,43 @@ static long write_at(struct fat_file *f, uint64_t pos, const uint8_t *buf, size_
 		return -EFBIG;
 	if (len > FAT_FILE_MAX - pos)
 		len = (size_t)(FAT_FILE_MAX - pos);
-	int rc = ensure_clusters(f, pos + len);
-	if (rc == -ENOSPC && f->vol->free_count != UINT32_MAX && f->vol->free_count > 0) {
-		/* Write what fits: up to the end of the clusters still free. */
-		struct fat_volume *v = f->vol;
-		uint64_t have = f->first_cluster == 0 ? 0 : ((uint64_t)f->size + v->cluster_size - 1) / v->cluster_size;
-		if (f->first_cluster != 0 && have == 0)
-			have = 1;
-		uint64_t end = (have + v->free_count) * v->cluster_size;
-		if (end <= pos)
-			return -ENOSPC;
-		if (end - pos < len)
-			len = (size_t)(end - pos);
-		rc = ensure_clusters(f, pos + len);
+	uint64_t end = pos + len;
+	/* Writing starts at the old end when there is a gap to zero. */
+	uint64_t at = f->size < pos ? f->size : pos, start = at;
+	/* The bytes the chain covers. Past them the file takes one growth
+	 * step at a time; by then the size has caught up with the chain, so
+	 * ensure_clusters (which counts from the size) agrees with it. */
+	uint64_t chain = chain_bytes(f);
+	long rc = 0;
+	while (at < end) {
+		uint64_t stop = end;
+		if (at >= chain) {
+			if ((rc = grow_to(f, chain, &stop)) < 0)
+				break;
+			chain = chain_bytes_upto(f, stop);
+		} else if (stop > chain) {
+			stop = chain;
+		}
+		if (at < pos) { /* the gap, in zeros */
+			uint64_t gap = (stop < pos ? stop : pos) - at;
+			size_t n = gap < sizeof(fat__zeros) ? (size_t)gap : sizeof(fat__zeros);
+			rc = transfer(f, at, NULL, fat__zeros, n);
+		} else {
+			rc = transfer(f, at, NULL, buf + (at - pos), (size_t)(stop - at));
+		}
+		if (rc <= 0) {
+			rc = rc < 0 ? rc : -EIO;
+			break;
+		}
+		at += (uint64_t)rc;
+		if (at > f->size)
+			f->size = (uint32_t)at;
 	}
-	if (rc < 0)
-		return rc;
-	while (f->size < pos) {
-		uint64_t gap = pos - f->size;
-		size_t n = gap < sizeof(fat__zeros) ? (size_t)gap : sizeof(fat__zeros);
-		long w = transfer(f, f->size, NULL, fat__zeros, n);
-		if (w <= 0)
-			return w < 0 ? w : -EIO;
-		f->size += (uint32_t)w;
+	if (at > start) {
+		touch(f);
+		share_state(f);
 	}
-	long w = transfer(f, pos, NULL, buf, len);
-	if (w > 0 && pos + (uint64_t)w > f->size)
-		f->size = (uint32_t)(pos + (uint64_t)w);
-	touch(f);
-	share_state(f);
-	return w;
+	return at > pos ? (long)(at - pos) : rc;
 }
 
 static bool file_ok(struct fat_file *f)
