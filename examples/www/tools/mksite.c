@@ -37,6 +37,8 @@ static const struct page {
 	{ "architecture.html", "docs/architecture.md", "Architecture", MARKDOWN },
 	{ "manifest.html", "docs/manifest.md", "Manifest", MARKDOWN },
 	{ "devices.html", "docs/devices.md", "Devices", MARKDOWN },
+	{ "network.html", "docs/network.md", "Network", MARKDOWN },
+	{ "storage.html", "docs/storage.md", "Storage", MARKDOWN },
 	{ "synth.html", "docs/synth.1", "The synth command", ROFF },
 	{ "testing.html", "docs/testing.md", "Testing", MARKDOWN },
 	{ "about.html", "examples/www/about.md", "About this site", MARKDOWN },
