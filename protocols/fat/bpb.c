@@ -202,6 +202,9 @@ static void read_fsinfo(struct fat_volume *v)
 int fat_mount(struct fat_volume *v, struct block *dev, unsigned flags)
 {
 	memset(v, 0, sizeof(*v));
+	/* Positions from an earlier mount must not pass for this one's. */
+	static uint32_t mounts;
+	v->dir_gen = (uint64_t)++mounts << 32;
 	v->dev = dev;
 	v->flags = flags;
 	uint32_t dss = dev->info.sector_size;

@@ -111,6 +111,7 @@ int fat__commit(struct fat_volume *v)
 void fat__cache_drop_all(struct fat_volume *v)
 {
 	fat__hint_forget(v);
+	v->dir_gen++;
 	for (unsigned i = 0; i < FAT_CACHE_SECTORS; i++)
 		v->slots[i].state = 0;
 }

@@ -157,7 +157,7 @@ int fat__dir_next(struct fat_dir *d, struct fat_found *out, uint16_t *name, size
 	struct fat_volume *v = d->vol;
 	int expect = 0, total = 0;
 	uint8_t sum = 0;
-	uint32_t lfn_start = 0;
+	uint32_t lfn_start = 0, lfn_cluster = 0;
 	for (;;) {
 		uint32_t sector;
 		uint16_t off;
@@ -182,6 +182,7 @@ int fat__dir_next(struct fat_dir *d, struct fat_found *out, uint16_t *name, size
 				total = seq;
 				sum = de[13];
 				lfn_start = d->index;
+				lfn_cluster = d->cluster;
 				if (seq == 0 || seq > 20)
 					expect = 0;
 			} else if (expect > 1 && seq == expect - 1 && de[13] == sum) {
@@ -202,6 +203,7 @@ int fat__dir_next(struct fat_dir *d, struct fat_found *out, uint16_t *name, size
 			out->loc.offset = off;
 			*nlen = 0;
 			out->loc.first_index = d->index;
+			out->loc.first_cluster = d->cluster;
 			if (expect == 1 && fat__lfn_checksum(de) == sum) {
 				size_t n = 0, max = (size_t)total * LFN_CHARS;
 				while (n < max && name[n] != 0)
@@ -209,6 +211,7 @@ int fat__dir_next(struct fat_dir *d, struct fat_found *out, uint16_t *name, size
 				if (n > 0) {
 					*nlen = n;
 					out->loc.first_index = lfn_start;
+					out->loc.first_cluster = lfn_cluster;
 				}
 			}
 			rc = dir_advance(d);
@@ -219,31 +222,82 @@ int fat__dir_next(struct fat_dir *d, struct fat_found *out, uint16_t *name, size
 	}
 }
 
-int fat__dir_entry_sector(struct fat_volume *v, uint32_t dir, uint32_t index,
-			  uint32_t *sector, uint16_t *offset)
+/* Put d (of folder dir) at entry index, walking the folder's chain:
+ * 0, or -EUCLEAN when the folder is shorter than that. */
+static int dir_seek(struct fat_volume *v, struct fat_dir *d, uint32_t dir, uint32_t index)
 {
-	struct fat_dir d;
-	dir_init(v, &d, dir);
+	dir_init(v, d, dir);
 	uint32_t per = v->cluster_size / DIRENT_SIZE;
 	if (dir != 0 && hinted(v, dir) && index < v->hint.capacity && index >= v->hint.capacity - per) {
 		/* The hinted folder's last cluster, where new entries go. */
-		d.cluster = v->hint.last_cluster;
+		d->cluster = v->hint.last_cluster;
 	} else if (dir != 0) {
 		uint32_t hops = (uint32_t)(((uint64_t)index * DIRENT_SIZE) >> (v->sector_shift + v->cluster_shift));
 		if (hops >= v->dir_max_clusters)
 			return -EUCLEAN;
 		for (uint32_t i = 0; i < hops; i++) {
-			int64_t nx = fat__next(v, d.cluster);
+			int64_t nx = fat__next(v, d->cluster);
 			if (nx < 0)
 				return (int)nx;
 			if (nx == FAT_EOC)
 				return -EUCLEAN;
-			d.cluster = (uint32_t)nx;
+			d->cluster = (uint32_t)nx;
 		}
+		d->hops = hops;
 	}
-	d.index = index;
-	int rc = dir_locate(&d, sector, offset);
+	d->index = index;
+	return 0;
+}
+
+int fat__dir_entry_sector(struct fat_volume *v, uint32_t dir, uint32_t index,
+			  uint32_t *sector, uint16_t *offset)
+{
+	struct fat_dir d;
+	int rc = dir_seek(v, &d, dir, index);
+	if (rc < 0)
+		return rc;
+	rc = dir_locate(&d, sector, offset);
 	return rc == 1 ? 0 : rc == 0 ? -EUCLEAN : rc;
+}
+
+void fat_lookup_hint(struct fat_volume *v, const struct fat_pos *pos)
+{
+	v->lookup_hinted = pos != NULL;
+	if (pos != NULL)
+		v->lookup_hint = *pos;
+}
+
+/* Whether the entry fat_lookup_hint named is `name` in folder dir: read
+ * from its first long entry, it must come out whole (long name and
+ * checksum intact) at the same short entry and match like a search. */
+static bool found_at_hint(struct fat_volume *v, uint32_t dir, const uint16_t *name, size_t n,
+			  struct fat_found *found)
+{
+	struct fat_pos pos = v->lookup_hint;
+	v->lookup_hinted = false;
+	if (pos.first_index > pos.index || pos.index - pos.first_index > 20)
+		return false;
+	struct fat_dir d;
+	uint16_t lname[LFN_MAX_UNITS], sname[12];
+	size_t ln;
+	if (dir != 0 && pos.dir_gen == v->dir_gen && cluster_valid(v, pos.cluster)) {
+		/* No folder freed since the listing: its cluster is still
+		 * there, no need to walk the chain (on a fragmented folder, a
+		 * FAT sector read per cluster). */
+		dir_init(v, &d, dir);
+		d.cluster = pos.cluster;
+		d.index = pos.first_index;
+		d.hops = (uint32_t)(((uint64_t)pos.first_index * DIRENT_SIZE) >> (v->sector_shift + v->cluster_shift));
+	} else if (dir_seek(v, &d, dir, pos.first_index) < 0) {
+		return false;
+	}
+	if (fat__dir_next(&d, found, lname, &ln) != 1 ||
+	    found->loc.index != pos.index || found->loc.first_index != pos.first_index)
+		return false;
+	if (ln > 0 && fat__ucs2_eq(lname, ln, name, n))
+		return true;
+	size_t sn = fat__short_to_ucs2(found->de, sname);
+	return fat__ucs2_eq(sname, sn, name, n);
 }
 
 int fat__dir_find(struct fat_volume *v, uint32_t dir, const uint16_t *name, size_t n,
@@ -252,6 +306,8 @@ int fat__dir_find(struct fat_volume *v, uint32_t dir, const uint16_t *name, size
 	struct fat_dir d;
 	uint16_t lname[LFN_MAX_UNITS], sname[12];
 	size_t ln;
+	if (v->lookup_hinted && v->lookup_hint.dir_cluster == dir && found_at_hint(v, dir, name, n, found))
+		return 0;
 	bool hint = hinted(v, dir);
 	if (hint && !filter_may_hold(&v->hint, hash_name(name, n)))
 		return -ENOENT;
@@ -738,6 +794,7 @@ int fat__dir_add(struct fat_volume *v, uint32_t dir, const uint16_t *name, size_
 			break;
 	}
 	loc->dir_cluster = dir;
+	loc->first_cluster = 0; /* not known here: a removal walks the chain */
 	loc->first_index = start;
 	loc->index = start + need - 1;
 	if (rc == 0)
@@ -757,10 +814,25 @@ int fat__dir_add(struct fat_volume *v, uint32_t dir, const uint16_t *name, size_
 int fat__dir_remove(struct fat_volume *v, const struct fat_loc *loc)
 {
 	fat__hint_forget_dir(v, loc->dir_cluster);
+	/* From the cluster the search found the entry in when it is known,
+	 * rather than walking the folder's chain again for each entry. */
+	struct fat_dir d;
+	bool direct = loc->dir_cluster != 0 && cluster_valid(v, loc->first_cluster);
+	if (direct) {
+		dir_init(v, &d, loc->dir_cluster);
+		d.cluster = loc->first_cluster;
+		d.index = loc->first_index;
+	}
 	for (uint32_t i = loc->first_index; i <= loc->index; i++) {
 		uint32_t sector;
 		uint16_t off;
-		int err, rc = fat__dir_entry_sector(v, loc->dir_cluster, i, &sector, &off);
+		int err, rc;
+		if (direct) {
+			rc = dir_locate(&d, &sector, &off);
+			rc = rc == 1 && d.index == i ? dir_advance(&d) : rc < 0 ? rc : -EUCLEAN;
+		} else {
+			rc = fat__dir_entry_sector(v, loc->dir_cluster, i, &sector, &off);
+		}
 		if (rc < 0)
 			return rc;
 		uint8_t *p = fat__cache_get(v, sector, KIND_META, &err);

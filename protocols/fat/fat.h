@@ -111,6 +111,16 @@ struct fat_cache_slot {
  * another neither rescans the folder for each name nor searches it for
  * free slots. Kept up to date by every entry added there, and forgotten
  * when an entry there is removed, its chain freed or the cache dropped. */
+/* Where a folder entry was when it was listed: enough to go straight back
+ * to it (fat_lookup_hint) instead of searching the folder by name. */
+struct fat_pos {
+	uint32_t dir_cluster;     /* first cluster of the folder (0: the FAT12/16 root) */
+	uint32_t first_index;     /* index of the entry's first long-name entry */
+	uint32_t index;           /* index of its short entry */
+	uint32_t cluster;         /* the folder's cluster holding first_index */
+	uint64_t dir_gen;         /* the volume's dir_gen when it was read */
+};
+
 struct fat_dir_hint {
 	bool valid;
 	uint32_t dir;             /* first cluster of the folder (0: the FAT12/16 root) */
@@ -162,6 +172,13 @@ struct fat_volume {
 	struct fat_file *open_files;
 	uint32_t stamp;
 	struct fat_dir_hint hint;
+	struct fat_pos lookup_hint; /* fat_lookup_hint's; valid while lookup_hinted */
+	bool lookup_hinted;
+	/* Changes whenever a folder's chain may have been freed (and at
+	 * every mount): while it stays the same, a fat_pos's cluster is
+	 * still where its folder's chain has it, since chains of folders
+	 * only ever grow at the end. */
+	uint64_t dir_gen;
 	struct fat_cache_slot slots[FAT_CACHE_SECTORS];
 	uint8_t cache[FAT_CACHE_SECTORS][FAT_MAX_SECTOR] __attribute__((aligned(64)));
 };
@@ -200,6 +217,7 @@ struct fat_dirent {
 	char name[FAT_NAME_MAX];  /* UTF-8, NUL-terminated */
 	char short_name[13];      /* "NAME.EXT" as on disk (OEM bytes) */
 	struct fat_stat st;
+	struct fat_pos pos;       /* where it is, for fat_lookup_hint */
 };
 
 /* Mount: read and validate the boot sector (and FSInfo). Returns 0,
@@ -254,6 +272,15 @@ int fat_dir_read(struct fat_dir *d, struct fat_dirent *e);
  * Returns 0, the first non-zero value fn returned, or an error. */
 typedef int (*fat_list_fn)(void *arg, const struct fat_dirent *e);
 int fat_list(struct fat_volume *v, const char *path, fat_list_fn fn, void *arg);
+
+/* Finding a name searches its folder from the start, so visiting every
+ * entry of a large folder by name (copying a listed folder out, removing
+ * it) would read the folder once per entry. With pos from a listing's
+ * fat_dirent, the next search of pos's folder looks at that entry first;
+ * it is checked against the name sought, so a stale pos (the entry since
+ * removed or replaced) costs only that check and the usual search. The
+ * hint is used once, or dropped by fat_lookup_hint(v, NULL). */
+void fat_lookup_hint(struct fat_volume *v, const struct fat_pos *pos);
 
 /* Format. Zero fields choose what mkfs.fat would. */
 struct fat_format_opts {

@@ -35,6 +35,7 @@ static void unlock(struct cond *idle, bool *busy)
  * listing O(n log n). Only when memory runs out does it fall back. */
 struct listed {
 	struct fat_stat st;
+	struct fat_pos pos;
 	char name[];
 };
 
@@ -107,6 +108,7 @@ static int listing_read(struct fat_volume *v, const char *path, struct listing *
 			break;
 		}
 		x->st = e.st;
+		x->pos = e.pos;
 		memcpy(x->name, e.name, len + 1);
 		l->v[l->n++] = x;
 		rc = 0;
@@ -263,6 +265,137 @@ void kv_fat_disconnect(struct kv_fat *state)
 
 /* ---------------------------------------------------------------- fs */
 
+/* Where the entries of the folder listed last are. An app that lists a
+ * folder and then opens, stats or removes what it found (copying a tree
+ * out, removing one) would otherwise have the library search the folder
+ * by name for every entry: n searches of n entries. With the entry's
+ * position as a hint (fat_lookup_hint), each is one check. Hints are
+ * checked by the library, so this index needs no upkeep when the folder
+ * changes; it is replaced by the next listing. */
+#define RECENT_PATH_MAX 1024 /* longer paths go unhinted */
+
+struct fat_recent_entry {
+	uint32_t key;          /* hash of the name's bytes */
+	struct fat_pos pos;
+};
+
+/* The path without leading, trailing or repeated slashes, into out
+ * (size bytes): the same folder gives the same text however written.
+ * Returns the length, or -1 when it does not fit. */
+static long path_key(const char *path, char *out, size_t size)
+{
+	size_t n = 0;
+	for (const char *p = path; *p;) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		if (n > 0) {
+			if (n + 1 >= size)
+				return -1;
+			out[n++] = '/';
+		}
+		while (*p && *p != '/') {
+			if (n + 1 >= size)
+				return -1;
+			out[n++] = *p++;
+		}
+	}
+	out[n] = 0;
+	return (long)n;
+}
+
+static uint32_t name_key(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+static void recent_free(struct fs_fat_recent *r)
+{
+	plat_free(r->dir);
+	plat_free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
+static int recent_cmp(const struct fat_recent_entry *a, const struct fat_recent_entry *b)
+{
+	return a->key < b->key ? -1 : a->key > b->key;
+}
+
+/* Remember where the entries of listing l (of folder dir) are; on any
+ * shortage of memory, remember nothing (only speed depends on it). */
+static void recent_set(struct fs_fat_recent *r, const char *dir, const struct listing *l)
+{
+	recent_free(r);
+	char key[RECENT_PATH_MAX];
+	long kn = path_key(dir, key, sizeof(key));
+	if (kn < 0 || l->n == 0)
+		return;
+	r->dir = plat_alloc((size_t)kn + 1);
+	r->v = plat_alloc(l->n * sizeof(*r->v));
+	if (r->dir == NULL || r->v == NULL) {
+		recent_free(r);
+		return;
+	}
+	memcpy(r->dir, key, (size_t)kn + 1);
+	for (size_t i = 0; i < l->n; i++) {
+		r->v[i].key = name_key(l->v[i]->name, strlen(l->v[i]->name));
+		r->v[i].pos = l->v[i]->pos;
+	}
+	r->n = l->n;
+	/* By key, for the binary search; Shell sort works in place, and
+	 * freestanding code has no qsort. */
+	for (size_t gap = r->n / 2; gap > 0; gap /= 2)
+		for (size_t i = gap; i < r->n; i++) {
+			struct fat_recent_entry t = r->v[i];
+			size_t j = i;
+			for (; j >= gap && recent_cmp(&r->v[j - gap], &t) > 0; j -= gap)
+				r->v[j] = r->v[j - gap];
+			r->v[j] = t;
+		}
+}
+
+/* Before a call that looks path up: hint the library at its entry when
+ * it is in the folder listed last. */
+static void recent_hint(struct fs_fat *k, const char *path)
+{
+	struct fs_fat_recent *r = &k->recent;
+	char key[RECENT_PATH_MAX];
+	long kn;
+	if (r->n == 0 || (kn = path_key(path, key, sizeof(key))) <= 0)
+		return;
+	char *slash = strrchr(key, '/');
+	const char *last = slash ? slash + 1 : key;
+	size_t dn = slash ? (size_t)(slash - key) : 0;
+	if (strlen(r->dir) != dn || memcmp(r->dir, key, dn) != 0)
+		return;
+	uint32_t h = name_key(last, strlen(last));
+	size_t lo = 0, hi = r->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->v[mid].key < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < r->n && r->v[lo].key == h)
+		fat_lookup_hint(&k->vol, &r->v[lo].pos);
+}
+
+/* A call on path with the lock held and the recent-folder hint given. */
+#define FS_HINTED(k, path, call)                    \
+	({                                          \
+		lock(&(k)->idle, &(k)->busy);       \
+		recent_hint((k), (path));           \
+		__typeof__(call) r_ = (call);       \
+		fat_lookup_hint(&(k)->vol, NULL);   \
+		unlock(&(k)->idle, &(k)->busy);     \
+		r_;                                 \
+	})
+
 struct fs_file {
 	struct fat_file f;
 };
@@ -291,7 +424,7 @@ static int fsf_open(void *state, const char *path, uint32_t flags, struct fs_fil
 	struct fs_file *h = plat_alloc(sizeof(*h));
 	if (h == NULL)
 		return -ENOMEM;
-	int rc = FS_LOCKED(k, fat_open(&k->vol, &h->f, path, flags));
+	int rc = FS_HINTED(k, path, fat_open(&k->vol, &h->f, path, flags));
 	if (rc < 0) {
 		plat_free(h);
 		return rc;
@@ -352,7 +485,7 @@ static int fsf_stat(void *state, const char *path, struct fs_stat *out)
 {
 	struct fs_fat *k = state;
 	struct fat_stat st;
-	int rc = FS_LOCKED(k, fat_stat(&k->vol, path, &st));
+	int rc = FS_HINTED(k, path, fat_stat(&k->vol, path, &st));
 	if (rc == 0)
 		to_fs_stat(&st, out);
 	return rc;
@@ -361,13 +494,13 @@ static int fsf_stat(void *state, const char *path, struct fs_stat *out)
 static int fsf_rename(void *state, const char *from, const char *to)
 {
 	struct fs_fat *k = state;
-	return FS_LOCKED(k, fat_rename(&k->vol, from, to));
+	return FS_HINTED(k, from, fat_rename(&k->vol, from, to));
 }
 
 static int fsf_unlink(void *state, const char *path)
 {
 	struct fs_fat *k = state;
-	return FS_LOCKED(k, fat_unlink(&k->vol, path));
+	return FS_HINTED(k, path, fat_unlink(&k->vol, path));
 }
 
 static int fsf_mkdir(void *state, const char *path)
@@ -379,7 +512,7 @@ static int fsf_mkdir(void *state, const char *path)
 static int fsf_rmdir(void *state, const char *path)
 {
 	struct fs_fat *k = state;
-	return FS_LOCKED(k, fat_rmdir(&k->vol, path));
+	return FS_HINTED(k, path, fat_rmdir(&k->vol, path));
 }
 
 struct fs_list_ctx {
@@ -408,6 +541,8 @@ static int fsf_list(void *state, const char *dir, fs_list_fn fn, void *arg)
 		struct fs_list_ctx c = { fn, arg, k };
 		return FS_LOCKED(k, fat_list(&k->vol, dir, fs_each, &c));
 	}
+	if (rc == 0)
+		FS_LOCKED(k, (recent_set(&k->recent, dir, &l), 0));
 	for (size_t i = 0; rc == 0 && i < l.n; i++) {
 		struct fs_stat st;
 		to_fs_stat(&l.v[i]->st, &st);
@@ -467,4 +602,5 @@ void fs_fat_disconnect(struct fs_fat *state)
 	fat_sync(&state->vol);
 	state->vol.open_files = NULL; /* handles die with the device */
 	fat_unmount(&state->vol);
+	recent_free(&state->recent);
 }

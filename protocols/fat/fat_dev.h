@@ -33,6 +33,12 @@ struct fs_fat {
 	struct clock *clock;
 	struct cond idle;
 	bool busy;
+	/* Where the entries of the folder listed last are (fat_dev.c). */
+	struct fs_fat_recent {
+		char *dir;            /* that folder's path, slashes tidied */
+		struct fat_recent_entry *v;
+		size_t n;
+	} recent;
 };
 
 struct fs_fat_config {

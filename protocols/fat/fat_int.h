@@ -146,6 +146,7 @@ struct fat_loc {
 	uint32_t dir_cluster;     /* first cluster of the folder (0: fixed root) */
 	uint32_t index;           /* index of the short entry */
 	uint32_t first_index;     /* index of its first long entry (== index without) */
+	uint32_t first_cluster;   /* the folder's cluster holding first_index (0: fixed root) */
 	uint32_t sector;          /* volume sector of the short entry */
 	uint16_t offset;          /* byte offset in that sector */
 };

@@ -78,6 +78,8 @@ static bool dir_open(struct fat_volume *v, uint32_t cluster)
 /* Remove an entry, then free its chain (in that order, committed). */
 static int remove_entry(struct fat_volume *v, const struct fat_found *fd)
 {
+	if (fd->de[DE_ATTR] & FAT_ATTR_DIRECTORY)
+		v->dir_gen++; /* its clusters may soon belong to another */
 	int rc = fat__dir_remove(v, &fd->loc);
 	if (rc == 0)
 		rc = fat__commit(v);
@@ -183,6 +185,7 @@ int fat_mkdir(struct fat_volume *v, const char *path)
 		goto undo;
 	return fat__commit(v);
 undo:
+	v->dir_gen++;
 	fat__free_chain(v, c);
 	return rc;
 }
@@ -321,6 +324,7 @@ int fat_rename(struct fat_volume *v, const char *from, const char *to)
 	}
 	if (replace) {
 		uint32_t dc = de_cluster(v, dst.de);
+		v->dir_gen++; /* the replaced entry may be a folder */
 		if ((rc = fat__barrier(v)) < 0 || (dc != 0 && (rc = fat__free_chain(v, dc)) < 0))
 			return rc;
 	}
@@ -376,6 +380,11 @@ int fat_dir_read(struct fat_dir *d, struct fat_dirent *e)
 	}
 	e->short_name[k] = 0;
 	fat__fill_stat(fd.de, &e->st);
+	e->pos.dir_cluster = fd.loc.dir_cluster;
+	e->pos.first_index = fd.loc.first_index;
+	e->pos.index = fd.loc.index;
+	e->pos.cluster = fd.loc.first_cluster;
+	e->pos.dir_gen = d->vol->dir_gen;
 	if (d->vol->type != FAT_TYPE_32)
 		e->st.first_cluster &= 0xFFFF;
 	struct fat_file *f = fat__open_file_at(d->vol, fd.loc.sector, fd.loc.offset);

@@ -127,6 +127,16 @@ static void walk(const char *path, int depth)
 			continue;
 		snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "/" : "", e.name);
 		fat_stat(&vol, sub, &st);
+		/* Again through the listing's position, then through a hint
+		 * bent out of shape, as a stale or hostile one would be. */
+		fat_lookup_hint(&vol, &e.pos);
+		fat_stat(&vol, sub, &st);
+		struct fat_pos bent = e.pos;
+		bent.first_index ^= (uint32_t)budget & 7;
+		bent.index += (uint32_t)budget % 3;
+		fat_lookup_hint(&vol, &bent);
+		fat_stat(&vol, sub, &st);
+		fat_lookup_hint(&vol, NULL);
 		if (e.st.is_dir)
 			walk(sub, depth + 1);
 		else

@@ -1,7 +1,8 @@
 /* The kv "fat" and fs "fat" devices (protocols/fat/fat_dev.c) through the
  * device wrappers: format-on-connect, every fs call, sorted listings, and
- * kv reading back what fs wrote; plus the block "file" device on an image
- * file (create, grow, read-only). */
+ * kv reading back what fs wrote, lookups of listed entries (fast, and
+ * right when the listing has gone stale); plus the block "file" device on
+ * an image file (create, grow, read-only). */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,21 +227,29 @@ static int order_fat(void *arg, const struct fat_dirent *e)
 	return 0;
 }
 
+/* An fs fat device on a freshly formatted 8 MiB ramblock (one at a
+ * time: the disk, block and device state are shared). */
+static uint8_t fresh_disk[8u << 20];
+static struct block blk;
+static struct ramblock rb;
+static struct clock clk = { .name = "clock", .ops = &fixed_clock_ops };
+static struct fs_fat fst;
+
+static void fresh_fs(struct fs *fs)
+{
+	struct ramblock_config rc = { .mem = fresh_disk, .size = sizeof(fresh_disk) };
+	memset(fresh_disk, 0, sizeof(fresh_disk));
+	CHECK_EQ_INT(ramblock_connect(&blk, &rb, &rc), 0);
+	struct fs_fat_config fcfg = { .format = true };
+	CHECK_EQ_INT(fs_fat_connect(fs, &fst, &fcfg, &blk, &clk), 0);
+}
+
 /* A listing of hundreds of entries made in a scrambled order comes out
  * sorted and equal to the library's own (allocation-free) fat_list. */
 static void test_big_listing(void)
 {
-	static uint8_t disk[8u << 20];
-	struct block blk;
-	struct ramblock rb;
-	struct ramblock_config rc = { .mem = disk, .size = sizeof(disk) };
-	memset(disk, 0, sizeof(disk));
-	CHECK_EQ_INT(ramblock_connect(&blk, &rb, &rc), 0);
-	struct clock clk = { .name = "clock", .ops = &fixed_clock_ops };
-	static struct fs_fat fst;
 	struct fs fs = { .name = "fs" };
-	struct fs_fat_config fcfg = { .format = true };
-	CHECK_EQ_INT(fs_fat_connect(&fs, &fst, &fcfg, &blk, &clk), 0);
+	fresh_fs(&fs);
 	CHECK_EQ_INT(fs_mkdir(&fs, "many"), 0);
 	enum { N = 613 };
 	for (int i = 0; i < N; i++) {
@@ -267,10 +276,142 @@ static void test_big_listing(void)
 	fs_fat_disconnect(&fst);
 }
 
+static void put_text(struct fs *fs, const char *path, const char *text)
+{
+	struct fs_file *h;
+	CHECK_EQ_INT(fs_open(fs, path, FS_WRITE | FS_CREATE | FS_TRUNCATE, &h), 0);
+	CHECK_EQ_INT(fs_write(fs, h, text, strlen(text)), (long)strlen(text));
+	CHECK_EQ_INT(fs_close(fs, h), 0);
+}
+
+/* path holds text: opened by name, it is that file. */
+static void check_text(struct fs *fs, const char *path, const char *text)
+{
+	struct fs_file *h;
+	char got[64] = "";
+	int rc = fs_open(fs, path, FS_READ, &h);
+	CHECK_EQ_INT(rc, 0);
+	if (rc < 0)
+		return;
+	long n = fs_read(fs, h, got, sizeof(got) - 1);
+	CHECK(n >= 0);
+	got[n > 0 ? n : 0] = 0;
+	CHECK_EQ_STR(got, text);
+	CHECK_EQ_INT(fs_close(fs, h), 0);
+}
+
+/* Visiting every entry of a listed folder by name costs a check per
+ * entry, not a search of the folder (the device hints the library at
+ * where the listing saw it); and a hint gone stale (the entry removed,
+ * the name made again elsewhere, renamed) still finds the right file. */
+static void test_listed_lookups(void)
+{
+	struct fs fs = { .name = "fs" };
+	fresh_fs(&fs);
+	CHECK_EQ_INT(fs_mkdir(&fs, "d"), 0);
+	enum { N = 600 };
+	char p[64], t[64];
+	for (int i = 0; i < N; i++) {
+		snprintf(p, sizeof(p), "d/file number %d.txt", i);
+		snprintf(t, sizeof(t), "text %d", i);
+		put_text(&fs, p, t);
+	}
+	struct fat_volume_info vi;
+	CHECK_EQ_INT(fat_volume_info(&fst.vol, &vi), 0);
+	uint64_t folder_bytes = (uint64_t)N * 3 * 32; /* each name takes 3 entries */
+
+	static struct order o;
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ_INT(fs_list(&fs, "/d/", order_fs, &o), 0);
+	CHECK_EQ_INT(o.n, N);
+	/* In the listing's (sorted) order, which is not the folder's. */
+	uint64_t before = blk.stats.bytes_in;
+	for (int i = 0; i < o.n; i++) {
+		struct fs_stat st;
+		snprintf(p, sizeof(p), "d/%s", o.v[i]);
+		CHECK_EQ_INT(fs_stat(&fs, p, &st), 0);
+		int k = atoi(o.v[i] + strlen("file number "));
+		snprintf(t, sizeof(t), "text %d", k);
+		CHECK_EQ_INT(st.size, (uint64_t)strlen(t));
+		check_text(&fs, p, t);
+	}
+	uint64_t used = blk.stats.bytes_in - before;
+	/* A search per name would read about half the folder each time:
+	 * N * folder_bytes / 2, some 50 MiB here. The hinted visits read each
+	 * file's data and the odd folder sector. */
+	CHECK(used < (uint64_t)N * (vi.cluster_size + 512));
+	CHECK(used < (uint64_t)N * folder_bytes / 20);
+
+	/* Stale hints: remove every third listed entry, make the names
+	 * again (new entries, elsewhere), rename some others. */
+	for (int i = 0; i < o.n; i += 3) {
+		snprintf(p, sizeof(p), "d/%s", o.v[i]);
+		CHECK_EQ_INT(fs_unlink(&fs, p), 0);
+	}
+	put_text(&fs, "d/pad, to move entries.txt", "pad"); /* names fit struct order */
+	for (int i = 0; i < o.n; i += 3) {
+		snprintf(p, sizeof(p), "d/%s", o.v[i]);
+		put_text(&fs, p, "made again");
+	}
+	for (int i = 1; i < o.n; i += 30) {
+		char q[64];
+		snprintf(p, sizeof(p), "d/%s", o.v[i]);
+		snprintf(q, sizeof(q), "d/renamed %d", i);
+		CHECK_EQ_INT(fs_rename(&fs, p, q), 0);
+	}
+	/* The index still holds the first listing's positions. */
+	for (int i = 0; i < o.n; i++) {
+		snprintf(p, sizeof(p), "d/%s", o.v[i]);
+		if (i % 3 == 0) {
+			check_text(&fs, p, "made again");
+		} else if (i % 30 == 1) {
+			struct fs_stat st;
+			CHECK_EQ_INT(fs_stat(&fs, p, &st), -ENOENT);
+		} else {
+			snprintf(t, sizeof(t), "text %d", atoi(o.v[i] + strlen("file number ")));
+			check_text(&fs, p, t);
+		}
+	}
+	/* A hint that names another live entry (what a listing position
+	 * becomes when a new entry reuses the slots) finds the right one. */
+	{
+		struct fat_dir dd;
+		struct fat_dirent first, second;
+		struct fat_stat st;
+		CHECK_EQ_INT(fat_dir_open(&fst.vol, &dd, "d"), 0);
+		CHECK_EQ_INT(fat_dir_read(&dd, &first), 1);
+		CHECK_EQ_INT(fat_dir_read(&dd, &second), 1);
+		fat_lookup_hint(&fst.vol, &first.pos);
+		char sp[sizeof(second.name) + 2];
+		snprintf(sp, sizeof(sp), "d/%s", second.name);
+		CHECK_EQ_INT(fat_stat(&fst.vol, sp, &st), 0);
+		CHECK_EQ_INT(st.first_cluster, second.st.first_cluster);
+		CHECK(st.first_cluster != first.st.first_cluster);
+		fat_lookup_hint(&fst.vol, &second.pos); /* and the right one is used */
+		CHECK_EQ_INT(fat_stat(&fst.vol, sp, &st), 0);
+		CHECK_EQ_INT(st.first_cluster, second.st.first_cluster);
+		fat_lookup_hint(&fst.vol, NULL);
+	}
+	check_text(&fs, "d/pad, to move entries.txt", "pad");
+	/* Removing a listed folder's entries one by one: a check each. */
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ_INT(fs_list(&fs, "d", order_fs, &o), 0);
+	CHECK_EQ_INT(o.n, N + 1);
+	before = blk.stats.bytes_in;
+	for (int i = 0; i < o.n; i++) {
+		snprintf(p, sizeof(p), "d/%s", o.v[i]);
+		CHECK_EQ_INT(fs_unlink(&fs, p), 0);
+	}
+	CHECK(blk.stats.bytes_in - before < (uint64_t)o.n * folder_bytes / 20);
+	CHECK_EQ_INT(fs_rmdir(&fs, "d"), 0);
+	fs_fat_disconnect(&fst);
+}
+
 int main(void)
 {
 	test_fs_and_kv();
 	test_big_listing();
+	test_listed_lookups();
 	test_block_file();
 	return check_report();
 }
