@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # synth's FAT library (through the fattool example) against mtools, side by
 # side on tmpfs: sequential write and read of one large file in a FAT32
-# image (goal: >= 5x mcopy), and the rate of creating many small files in
-# one folder. Two floors are timed beside them, moving the same bytes
+# image (goal: >= 5x mcopy), and many small files in one folder: created,
+# copied out, removed. Two floors are timed beside them, moving the same bytes
 # between the same places with no file system in the way: dd (through a
 # user buffer, as mcopy and fattool both do) and copy_file_range(2) (the
 # kernel copies page to page with no user copy: the least any tool can
@@ -20,7 +20,7 @@ synth=${SYNTH:-$top/_build/synth/synth}
 mib=${1:-256}
 files=${2:-10000}
 runs=${3:-3}
-for t in mkfs.fat mcopy fsck.fat python3; do
+for t in mkfs.fat mcopy mdeltree fsck.fat python3; do
 	command -v $t >/dev/null || { echo "$t is not installed (Debian packages dosfstools, mtools, python3)" >&2; exit 1; }
 done
 export MTOOLS_SKIP_CHECK=1
@@ -89,7 +89,11 @@ for _ in $(seq "$runs"); do
 			r=$(secs mcopy -i "$work/img" ::/big.bin "$work/out.bin")
 			cmp -s "$work/out.bin" "$work/src.bin" || { echo "mcopy read back other bytes" >&2; exit 1; }
 			fresh_image
-			all[$tool.create]+="$(secs mcopy -s -i "$work/img" "$work/small" ::/small) " ;;
+			all[$tool.create]+="$(secs mcopy -s -i "$work/img" "$work/small" ::/small) "
+			rm -rf "$work/small.out"
+			all[$tool.out]+="$(secs mcopy -s -i "$work/img" ::/small "$work/small.out") "
+			diff -r "$work/small" "$work/small.out" >/dev/null || { echo "mcopy copied other files out" >&2; exit 1; }
+			all[$tool.remove]+="$(secs mdeltree -i "$work/img" ::/small) " ;;
 		fattool)
 			w=$(secs ft "cp host:src.bin /big.bin")
 			r=$(secs ft "cp /big.bin host:out.bin")
@@ -97,7 +101,12 @@ for _ in $(seq "$runs"); do
 			fsck.fat -n "$work/img" >/dev/null || { echo "fsck.fat finds fattool's image damaged" >&2; exit 1; }
 			fresh_image
 			all[$tool.create]+="$(secs ft "cp -r host:small /small") "
-			fsck.fat -n "$work/img" >/dev/null || { echo "fsck.fat finds fattool's small files damaged" >&2; exit 1; } ;;
+			fsck.fat -n "$work/img" >/dev/null || { echo "fsck.fat finds fattool's small files damaged" >&2; exit 1; }
+			rm -rf "$work/small.out"
+			all[$tool.out]+="$(secs ft "cp -r /small host:small.out") "
+			diff -r "$work/small" "$work/small.out" >/dev/null || { echo "fattool copied other files out" >&2; exit 1; }
+			all[$tool.remove]+="$(secs ft "rm -r /small") "
+			fsck.fat -n "$work/img" >/dev/null || { echo "fsck.fat finds the image damaged after rm -r" >&2; exit 1; } ;;
 		esac
 		all[$tool.write]+="$w "
 		all[$tool.read]+="$r "
@@ -122,5 +131,9 @@ for op in write read; do
 done
 row "create $files files" - - "${t[mcopy.create]}s" "${t[fattool.create]}s" "$(ratio "${t[mcopy.create]}" "${t[fattool.create]}")"
 row "  files/s" - - "$(rate "$files" "${t[mcopy.create]}")" "$(rate "$files" "${t[fattool.create]}")"
+row "copy them out" - - "${t[mcopy.out]}s" "${t[fattool.out]}s" "$(ratio "${t[mcopy.out]}" "${t[fattool.out]}")"
+row "remove them" - - "${t[mcopy.remove]}s" "${t[fattool.remove]}s" \
+	"$(ratio "${t[mcopy.remove]}" "${t[fattool.remove]}")"
+echo "(mtools' figures: mcopy -s in and out, mdeltree to remove; fattool's: cp -r and rm -r.)"
 echo "fattool vs mcopy: how many times faster fattool is than mcopy."
 echo "mcopy vs floor: the most any tool could gain over mcopy by copying less (copy_file_range moves no byte through user space)."
