@@ -253,6 +253,9 @@ static long write_at(struct fat_file *f, uint64_t pos, const uint8_t *buf, size_
 	 * step at a time; by then the size has caught up with the chain, so
 	 * ensure_clusters (which counts from the size) agrees with it. */
 	uint64_t chain = chain_bytes(f);
+	struct fat_volume *v = f->vol;
+	if (pos >= chain && v->free_count != UINT32_MAX && chain + (uint64_t)v->free_count * v->cluster_size <= pos)
+		return -ENOSPC; /* not a byte of buf would fit: leave the size alone */
 	long rc = 0;
 	while (at < end) {
 		uint64_t stop = end;

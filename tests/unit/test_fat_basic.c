@@ -287,6 +287,16 @@ static void exercise(enum fat_type type, uint64_t bytes)
 		total += w;
 	CHECK(w > 0); /* a short write fills the last clusters */
 	CHECK_EQ_INT(fat_write(&f, big, 1), -ENOSPC);
+	/* A write past the end that cannot reach its offset leaves the
+	 * size as it was (no gap filled in vain). */
+	struct fat_stat full_st;
+	CHECK_EQ_INT(fat_fstat(&f, &full_st), 0);
+	CHECK_EQ_INT(fat_truncate(&f, full_st.size - 1), 0); /* room left in the last cluster */
+	CHECK_EQ_INT(fat_fstat(&f, &full_st), 0);
+	CHECK_EQ_INT(fat_seek(&f, (int64_t)full_st.size + 100000, FAT_SEEK_SET), (int64_t)full_st.size + 100000);
+	CHECK_EQ_INT(fat_write(&f, big, 1), -ENOSPC);
+	CHECK_EQ_INT(fat_fstat(&f, &st), 0);
+	CHECK_EQ_INT(st.size, full_st.size);
 	CHECK_EQ_INT(fat_close(&f), 0);
 	CHECK_EQ_INT(recount_free(), 0);
 	CHECK_EQ_INT(fat_mkdir(&vol, "nospace"), -ENOSPC);
