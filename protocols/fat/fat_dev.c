@@ -541,8 +541,8 @@ static int fsf_list(void *state, const char *dir, fs_list_fn fn, void *arg)
 		struct fs_list_ctx c = { fn, arg, k };
 		return FS_LOCKED(k, fat_list(&k->vol, dir, fs_each, &c));
 	}
-	if (rc == 0)
-		FS_LOCKED(k, (recent_set(&k->recent, dir, &l), 0));
+	if (rc == 0) /* touches no volume state and never yields: no lock */
+		recent_set(&k->recent, dir, &l);
 	for (size_t i = 0; rc == 0 && i < l.n; i++) {
 		struct fs_stat st;
 		to_fs_stat(&l.v[i]->st, &st);
